@@ -1,0 +1,58 @@
+# Reading List: set-up, run, test, benchmark, screenshots and packages.
+# `make run` and `make test` work on a fresh Debian machine with only Python.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+# Debian packages the tests and screenshots need (Qt's xcb plugin, Xvfb, real bibtex).
+APT_PACKAGES := xvfb libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 \
+	libdbus-1-3 fonts-dejavu-core texlive-binaries texlive-base imagemagick
+
+.PHONY: run test lint typecheck unit bench screenshots system-deps package clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Installs Debian packages when they are missing and we may (root or sudo).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+			echo "missing Debian packages:$$missing (install them as root)"; exit 0; fi; \
+		echo "installing:$$missing"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+run: $(STAMP) system-deps
+	$(BIN)/readinglist
+
+lint: $(STAMP)
+	$(BIN)/ruff check readinglist tests
+	$(BIN)/ruff format --check readinglist tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
+
+test: $(STAMP) system-deps lint typecheck unit
+
+bench: $(STAMP)
+	$(PY) -m readinglist.bench
+
+screenshots: $(STAMP) system-deps
+	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) -m readinglist.gui.screenshots resources/screenshots
+
+package: $(STAMP)
+	$(MAKE) -C packaging
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,352 @@
+"""The command line: every library operation, headless.
+
+``readinglist [--library DIR] COMMAND ...``; with no command the desktop app
+opens.  Scripts and end-to-end tests drive the product through here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .db import DatabaseError
+from .library import Library
+from .paths import resolve_library_dir
+from .query import SORT_KEYS, Query
+from .records import PaperData
+from .search import QuerySyntaxError
+
+
+class CliError(Exception):
+    """A user-facing error: printed on one line, exit status 1 or 2."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _ids(values: Sequence[str]) -> list[int]:
+    out: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                raise CliError(f"'{part}' is not a paper id (ids are whole numbers)", 2)
+            out.append(int(part))
+    return out
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="T",
+        help="only papers with this tag (repeat for several)",
+    )
+    p.add_argument("--starred", action="store_true", help="only starred papers")
+    state = p.add_mutually_exclusive_group()
+    state.add_argument("--unread", action="store_true", help="only unread papers")
+    state.add_argument("--read", action="store_true", help="only read papers")
+    p.add_argument("--trash", action="store_true", help="papers in the trash instead")
+    p.add_argument("--sort", choices=SORT_KEYS, default=None, help="sort order")
+
+
+def _query(args: argparse.Namespace, text: str = "") -> Query:
+    read = True if args.read else False if args.unread else None
+    return Query(
+        text=text,
+        tags=tuple(args.tag),
+        starred=True if args.starred else None,
+        read=read,
+        trashed=args.trash,
+        sort=args.sort or ("relevance" if text else "added"),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="readinglist",
+        description="Reading List: keep, tag, annotate, search and cite research papers.",
+        epilog="With no command, the desktop app opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--library",
+        metavar="DIR",
+        help="library folder (default: $READINGLIST_LIBRARY or the user data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import papers from files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+
+    p = sub.add_parser("list", help="list papers")
+    _add_filters(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("search", help="full-text search, best matches first")
+    p.add_argument("query")
+    _add_filters(p)
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="show one paper")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("tag", help="add or remove tags")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("--add", nargs="+", default=[], metavar="T")
+    p.add_argument("--remove", nargs="+", default=[], metavar="T")
+
+    for name, helptext in [
+        ("star", "star papers"),
+        ("unstar", "unstar papers"),
+        ("mark-read", "mark papers read"),
+        ("mark-unread", "mark papers unread"),
+        ("trash", "move papers to the trash"),
+        ("restore", "restore papers from the trash"),
+    ]:
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("ids", nargs="+", metavar="ID")
+
+    p = sub.add_parser("note", help="set, append to or edit a paper's note")
+    p.add_argument("id")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--set", metavar="TEXT")
+    group.add_argument("--append", metavar="TEXT")
+    group.add_argument("--edit", action="store_true", help="edit in $EDITOR")
+
+    p = sub.add_parser("export", help="export BibTeX")
+    _add_filters(p)
+    p.add_argument("--ids", metavar="ID,...", help="only these papers")
+    p.add_argument("--query", metavar="Q", help="only papers matching this search")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+
+    p = sub.add_parser("doctor", help="check the database and the search index")
+    p.add_argument("--repair", action="store_true", help="fix what can be fixed")
+
+    sub.add_parser("gui", help="open the desktop app (the default)")
+    return parser
+
+
+def _print_papers(papers: Sequence[PaperData], as_json: bool, out: TextIO) -> None:
+    if as_json:
+        json.dump([p.to_json() for p in papers], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+        return
+    for p in papers:
+        flags = ("★" if p.starred else " ") + (" " if p.read else "•")
+        tags = f"  [{', '.join(p.tags)}]" if p.tags else ""
+        out.write(f"{p.id:>6} {flags} {p.title}{tags}\n")
+    out.write(f"{len(papers)} papers\n")
+
+
+def _show(p: PaperData, out: TextIO) -> None:
+    lines = [
+        f"#{p.id}  {p.title}",
+        f"Authors:  {', '.join(p.authors) or '—'}",
+        f"Year:     {p.year or '—'}",
+        f"Key:      {p.citekey}",
+        f"Tags:     {', '.join(p.tags) or '—'}",
+        f"Starred:  {'yes' if p.starred else 'no'}    Read: {'yes' if p.read else 'no'}",
+    ]
+    for label, value in (("arXiv", p.arxiv_id), ("DOI", p.doi), ("URL", p.url)):
+        if value:
+            lines.append(f"{label + ':':<9} {value}")
+    for link in p.links:
+        lines.append(f"Link:     {link}")
+    lines += ["", p.abstract]
+    if p.note:
+        lines += ["", "Note:", p.note]
+    out.write("\n".join(lines) + "\n")
+
+
+def _edit_text(initial: str) -> str:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as fh:
+        fh.write(initial)
+        name = fh.name
+    try:
+        status = subprocess.call([*shlex.split(editor), name])
+        if status != 0:
+            raise CliError(f"editor '{editor}' exited with status {status}; note unchanged")
+        return Path(name).read_text("utf-8")
+    finally:
+        os.unlink(name)
+
+
+def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; return the exit status."""
+    out = out or sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        return _open_gui(args, parser)
+    folder = resolve_library_dir(args.library)
+    try:
+        # doctor opens without the automatic repair so it can report what it finds.
+        with Library(folder, sync_index=args.command != "doctor") as lib:
+            return _dispatch(lib, args, out)
+    except CliError as exc:
+        print(f"readinglist: {exc}", file=sys.stderr)
+        return exc.status
+    except DatabaseError as exc:
+        print(f"readinglist: {exc}", file=sys.stderr)
+        return 2
+    except QuerySyntaxError as exc:
+        print(f"readinglist: bad query: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:
+        print(f"readinglist: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 1
+
+
+def _open_gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        from .gui.app import main as gui_main
+    except ImportError as exc:
+        print(f"readinglist: the desktop app is not available ({exc})", file=sys.stderr)
+        parser.print_help()
+        return 1
+    return gui_main(library=args.library)
+
+
+def _dispatch(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    cmd = args.command
+    if cmd == "import":
+        status = 0
+        reports = []
+        for name in args.files:
+            report = lib.import_file(Path(name))
+            reports.append(report)
+            if not report.ok:
+                status = 1
+            if not args.json:
+                out.write(report.summary() + "\n")
+                for problem in report.problems:
+                    out.write("  " + problem.describe(report.file_name) + "\n")
+                if report.error:
+                    print(f"readinglist: {report.error}", file=sys.stderr)
+        if args.json:
+            json.dump(
+                [
+                    {
+                        "file": r.file_name,
+                        "format": r.format,
+                        "label": r.label,
+                        "added": r.added,
+                        "duplicates": [{"title": t, "existing_id": i} for t, i in r.duplicates],
+                        "problems": [p.describe(r.file_name) for p in r.problems],
+                        "error": r.error or None,
+                    }
+                    for r in reports
+                ],
+                out,
+                ensure_ascii=False,
+                indent=1,
+            )
+            out.write("\n")
+        return status
+    if cmd == "list":
+        _print_papers(lib.papers(_query(args)), args.json, out)
+        return 0
+    if cmd == "search":
+        ids = lib.query_ids(_query(args, args.query))
+        if args.limit is not None:
+            ids = ids[: args.limit]
+        _print_papers(lib.get(ids), args.json, out)
+        return 0
+    if cmd == "show":
+        paper = lib.paper(_ids([args.id])[0])
+        if args.json:
+            json.dump(paper.to_json(), out, ensure_ascii=False, indent=1)
+            out.write("\n")
+        else:
+            _show(paper, out)
+        return 0
+    if cmd in {"tag", "star", "unstar", "mark-read", "mark-unread", "trash", "restore"}:
+        ids = _ids(args.ids)
+        missing = sorted(set(ids) - set(lib.existing_ids(ids)))
+        if missing:
+            raise CliError(f"no paper with id {', '.join(map(str, missing))}")
+        if cmd == "tag":
+            if not args.add and not args.remove:
+                raise CliError("say --add T... and/or --remove T...", 2)
+            if args.add:
+                lib.add_tags(ids, args.add)
+            if args.remove:
+                lib.remove_tags(ids, args.remove)
+        elif cmd in {"star", "unstar"}:
+            lib.set_starred(ids, cmd == "star")
+        elif cmd in {"mark-read", "mark-unread"}:
+            lib.set_read(ids, cmd == "mark-read")
+        elif cmd == "trash":
+            lib.trash(ids)
+        else:
+            lib.restore(ids)
+        out.write(f"{cmd}: {len(ids)} papers\n")
+        return 0
+    if cmd == "note":
+        pid = _ids([args.id])[0]
+        if args.set is not None:
+            lib.set_note(pid, args.set)
+        elif args.append is not None:
+            lib.append_note(pid, args.append)
+        else:
+            lib.set_note(pid, _edit_text(lib.paper(pid).note))
+        return 0
+    if cmd == "export":
+        q = _query(args, args.query or "")
+        if args.ids:
+            q = q.with_(ids=tuple(_ids([args.ids])))
+        ids = lib.query_ids(q)
+        if args.output:
+            target = Path(args.output)
+            tmp = target.with_name(target.name + ".part")
+            try:
+                with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+                    count = lib.export_bibtex(ids, fh)
+                tmp.replace(target)
+            except OSError as exc:
+                raise CliError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+            print(f"exported {count} entries to {target}", file=sys.stderr)
+        else:
+            lib.export_bibtex(ids, out)
+        return 0
+    if cmd == "doctor":
+        for line in lib.index.repairs:
+            out.write(f"found: {line}\n")
+        health = lib.doctor(repair=args.repair)
+        out.write(f"papers: {health.papers}, indexed documents: {health.indexed}\n")
+        for db_problem in health.database_problems:
+            out.write(f"database: {db_problem}\n")
+        if not health.database_problems:
+            out.write("database: ok\n")
+        idx = health.index
+        if idx.ok:
+            out.write("index: ok\n")
+        else:
+            out.write(
+                f"index: {len(idx.missing)} missing, {len(idx.stale)} stale, "
+                f"{len(idx.extra)} extra documents\n"
+            )
+        for line in health.fixed:
+            out.write(f"fixed: {line}\n")
+        if not health.ok and not args.repair:
+            out.write("run 'readinglist doctor --repair' to fix the index\n")
+        return 0 if health.ok or (args.repair and not health.database_problems) else 1
+    raise CliError(f"unknown command {cmd}", 2)

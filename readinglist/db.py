@@ -1,0 +1,314 @@
+"""The SQLite database: ORM models, schema versions and transactions.
+
+All SQL lives here and in :mod:`readinglist.library`.  The schema version is
+kept in SQLite's ``user_version``; each migration step is a function run in
+order, after a copy of the file has been saved next to it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Paper(Base):
+    """A paper in the library."""
+
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    # Title folded for duplicate detection (case, accents, punctuation, spaces).
+    title_key: Mapped[str] = mapped_column(Text, index=True)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    # JSON list of display names, in order.
+    authors: Mapped[str] = mapped_column(Text, default="[]")
+    # First author + others, lower-cased, for sorting by author in SQL.
+    authors_sort: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    venue: Mapped[str] = mapped_column(Text, default="")
+    arxiv_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    doi: Mapped[str | None] = mapped_column(String(256), nullable=True, index=True)
+    url: Mapped[str] = mapped_column(Text, default="")
+    # JSON list of extra links found in the source.
+    links: Mapped[str] = mapped_column(Text, default="[]")
+    entry_type: Mapped[str] = mapped_column(String(32), default="")
+    citekey: Mapped[str] = mapped_column(String(256))
+    # Lower-cased key with a unique index: BibTeX keys clash case-insensitively.
+    citekey_lower: Mapped[str] = mapped_column(String(256), unique=True)
+    starred: Mapped[bool] = mapped_column(Boolean, default=False)
+    read: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Bumped by every change; the search index stores it to detect stale documents.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    trashed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_papers_trashed_added", "trashed_at", "added_at"),)
+
+
+class Tag(Base):
+    """A user tag with an optional colour (``#rrggbb``)."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_lower: Mapped[str] = mapped_column(String(200), unique=True)
+    colour: Mapped[str] = mapped_column(String(16), default="")
+
+
+class PaperTag(Base):
+    """Link between a paper and a tag."""
+
+    __tablename__ = "paper_tags"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(
+        ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Note(Base):
+    """The Markdown note of a paper (at most one per paper)."""
+
+    __tablename__ = "notes"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ImportBatch(Base):
+    """One imported file (or pasted text) and what came of it."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(Text, default="")
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SavedSearch(Base):
+    """A named search text plus filters, shown in the sidebar."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    # JSON of the Query fields (text, tags, starred, read, ...).
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Meta(Base):
+    """Key/value facts about the library (e.g. the change counter)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# --- schema versions -------------------------------------------------------
+
+
+def _v1_create(conn: Connection) -> None:
+    Base.metadata.create_all(conn)
+
+
+# Ordered steps: MIGRATIONS[n] brings a version-n database to version n+1.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class DatabaseError(Exception):
+    """The environment's fault (locked, read-only, corrupt, newer schema): tell the user."""
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy manage transactions itself (pysqlite's own BEGIN handling
+    # is the documented source of surprising autocommit behaviour).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable under WAL except for the last transactions on power
+    # loss, and much faster for bulk imports than FULL.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA cache_size=-32000")
+    cur.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(path: Path) -> Engine:
+    """Create the engine for the database file at *path*."""
+    engine = create_engine(
+        f"sqlite:///{path}",
+        poolclass=QueuePool,
+        pool_size=4,
+        connect_args={"check_same_thread": False},
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def user_version(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+
+
+def migrate(engine: Engine, path: Path) -> list[str]:
+    """Bring the database at *path* to :data:`SCHEMA_VERSION`; return what was done.
+
+    A copy of the file is saved as ``<name>.v<old>.bak`` before the first step
+    on an existing library, so a failed upgrade never loses data.
+    """
+    done: list[str] = []
+    try:
+        with engine.connect() as conn:
+            version = user_version(conn)
+    except OperationalError as exc:
+        raise DatabaseError(f"{path}: cannot open the library database ({exc.orig})") from exc
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{path}: the library was written by a newer Reading List "
+            f"(schema {version}, this version knows {SCHEMA_VERSION})"
+        )
+    if version == SCHEMA_VERSION:
+        return done
+    if version > 0:
+        backup = path.with_name(f"{path.name}.v{version}.bak")
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(path, backup)
+        done.append(f"backed up {path.name} to {backup.name}")
+    for step in range(version, SCHEMA_VERSION):
+        with engine.begin() as conn:
+            MIGRATIONS[step](conn)
+            conn.exec_driver_sql(f"PRAGMA user_version={step + 1}")
+        done.append(f"migrated schema {step} -> {step + 1}")
+    return done
+
+
+class Database:
+    """Owns the engine and hands out short transactions.
+
+    ``with db.transaction() as session:`` commits on success and rolls back and
+    re-raises on any exception, so a failed import leaves nothing behind.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.engine = make_engine(path)
+        self.migrations = migrate(self.engine, path)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """A session for reads only; always rolled back."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def integrity_check(self) -> list[str]:
+        """Return SQLite's integrity and foreign-key problems (empty when healthy)."""
+        with self.engine.connect() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            fk = list(conn.exec_driver_sql("PRAGMA foreign_key_check"))
+        problems = [r for r in rows if r != "ok"]
+        problems += [f"foreign key: {tuple(r)}" for r in fk]
+        return problems
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def get_meta(session: Session, key: str, default: str = "") -> str:
+    row = session.get(Meta, key)
+    return row.value if row else default
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    session.merge(Meta(key=key, value=value))
+
+
+def bump_change_counter(session: Session) -> int:
+    """Increment and return the library-wide change counter.
+
+    The search index records the counter it has seen; equal counters at open
+    mean the index is in step and the full check can be skipped.
+    """
+    session.execute(
+        text(
+            "INSERT INTO meta(key, value) VALUES ('changes', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+    )
+    value = session.execute(text("SELECT value FROM meta WHERE key = 'changes'")).scalar_one()
+    return int(value)

@@ -1,0 +1,123 @@
+"""Plain data records shared by importers, the library, exporters and clients.
+
+Importers produce :class:`ParsedPaper` objects and :class:`Problem` reports and
+never touch the database.  The library hands out immutable :class:`PaperData`
+snapshots, so no caller ever holds an ORM object bound to a session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ParsedPaper:
+    """One paper as read from a file, before it reaches the library."""
+
+    title: str
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    venue: str = ""
+    arxiv_id: str = ""
+    doi: str = ""
+    url: str = ""
+    links: list[str] = field(default_factory=list)
+    # BibTeX entry type when the source says so ("article", "inproceedings", ...).
+    entry_type: str = ""
+    # Citation key given by the source (kept if it does not clash).
+    citekey: str = ""
+    tags: list[str] = field(default_factory=list)
+    note: str = ""
+    # Label of the section the paper came from (a feed page's date line).
+    section: str = ""
+    # 1-based line of the source where the entry starts, for messages.
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in an input file that could not be imported."""
+
+    message: str
+    line: int | None = None
+    entry: str | None = None
+
+    def describe(self, file_name: str = "") -> str:
+        """Return a one-line message naming file, line and entry where known."""
+        where = file_name
+        if self.line is not None:
+            where = f"{where}:{self.line}" if where else f"line {self.line}"
+        if self.entry:
+            where = f"{where} ({self.entry})" if where else self.entry
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass
+class ParseResult:
+    """What an importer made of one input: papers, problems and a label."""
+
+    format: str
+    papers: list[ParsedPaper] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # Human label for the batch, e.g. the page's date line ("Mar 11").
+    label: str = ""
+
+
+class InputError(Exception):
+    """An input that cannot be imported at all (empty, binary, unreadable...).
+
+    The message is one line meant for the user and names the file.
+    """
+
+
+@dataclass(frozen=True)
+class PaperData:
+    """An immutable snapshot of one paper in the library."""
+
+    id: int
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    venue: str = ""
+    arxiv_id: str = ""
+    doi: str = ""
+    url: str = ""
+    links: tuple[str, ...] = ()
+    entry_type: str = ""
+    citekey: str = ""
+    starred: bool = False
+    read: bool = False
+    tags: tuple[str, ...] = ()
+    note: str = ""
+    batch_id: int | None = None
+    added_at: datetime | None = None
+    updated_at: datetime | None = None
+    revision: int = 1
+    trashed: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        """Return the JSON form used by ``--json`` on the command line."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": list(self.authors),
+            "year": self.year,
+            "venue": self.venue,
+            "arxiv_id": self.arxiv_id or None,
+            "doi": self.doi or None,
+            "url": self.url or None,
+            "links": list(self.links),
+            "tags": list(self.tags),
+            "starred": self.starred,
+            "read": self.read,
+            "note": self.note,
+            "citekey": self.citekey,
+            "entry_type": self.entry_type or "misc",
+            "batch_id": self.batch_id,
+            "added_at": self.added_at.isoformat() if self.added_at else None,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }

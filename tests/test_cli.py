@@ -1,0 +1,221 @@
+"""End-to-end tests of the command line against temporary libraries."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from readinglist import __version__
+from readinglist.cli import run
+from readinglist.library import Library
+
+REQUIRED_KEYS = {
+    "id",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "arxiv_id",
+    "doi",
+    "url",
+    "links",
+    "tags",
+    "starred",
+    "read",
+    "note",
+    "citekey",
+    "added_at",
+}
+
+
+def cli(lib: Path, *args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    status = run(["--library", str(lib), *args], out=out)
+    return status, out.getvalue()
+
+
+def test_version() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "readinglist", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"readinglist {__version__}"
+
+
+def test_import_list_json(tmp_path: Path, sample_path: Path) -> None:
+    lib = tmp_path / "x"
+    status, out = cli(lib, "import", str(sample_path))
+    assert status == 0
+    assert "101 added, 0 duplicates, 0 problems" in out
+    status, out = cli(lib, "list", "--json")
+    papers = json.loads(out)
+    assert status == 0 and len(papers) == 101
+    assert all(set(p) >= REQUIRED_KEYS for p in papers)
+    assert all(isinstance(p["authors"], list) and isinstance(p["links"], list) for p in papers)
+    assert any("https://github.com/meituan/YOLOv6" in p["links"] for p in papers)
+    status, out = cli(lib, "import", str(sample_path))
+    assert status == 0 and "0 added, 101 duplicates" in out
+
+
+def test_workflow_tag_star_note_show_search(tmp_path: Path, sample_path: Path) -> None:
+    lib = tmp_path / "x"
+    cli(lib, "import", str(sample_path))
+    papers = json.loads(cli(lib, "search", "title:yolov6", "--json")[1])
+    assert len(papers) == 1
+    pid = str(papers[0]["id"])
+    assert cli(lib, "tag", pid, "--add", "to-read", "detection")[0] == 0
+    assert cli(lib, "star", pid)[0] == 0
+    assert cli(lib, "mark-read", pid)[0] == 0
+    assert cli(lib, "note", pid, "--set", "Fast detector")[0] == 0
+    assert cli(lib, "note", pid, "--append", "Check the T4 numbers")[0] == 0
+    shown = json.loads(cli(lib, "show", pid, "--json")[1])
+    assert shown["tags"] == ["detection", "to-read"]
+    assert shown["starred"] and shown["read"]
+    assert shown["note"] == "Fast detector\n\nCheck the T4 numbers"
+    assert [p["id"] for p in json.loads(cli(lib, "list", "--tag", "to-read", "--json")[1])] == [
+        int(pid)
+    ]
+    assert len(json.loads(cli(lib, "list", "--unread", "--json")[1])) == 100
+    assert len(json.loads(cli(lib, "list", "--starred", "--json")[1])) == 1
+    assert [p["id"] for p in json.loads(cli(lib, "search", "note:detector", "--json")[1])] == [
+        int(pid)
+    ]
+    assert cli(lib, "tag", pid, "--remove", "to-read")[0] == 0
+    assert json.loads(cli(lib, "list", "--tag", "to-read", "--json")[1]) == []
+    assert cli(lib, "unstar", pid)[0] == 0 and cli(lib, "mark-unread", pid)[0] == 0
+    assert len(json.loads(cli(lib, "list", "--unread", "--json")[1])) == 101
+    status, text = cli(lib, "show", pid)
+    assert status == 0 and "YOLOv6" in text
+
+
+def test_search_best_first(tmp_path: Path, sample_path: Path) -> None:
+    lib = tmp_path / "x"
+    cli(lib, "import", str(sample_path))
+    papers = json.loads(cli(lib, "search", "mamba", "--json")[1])
+    assert papers and "mamba" in papers[0]["title"].lower()
+
+
+def test_missing_id_and_bad_query(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lib = tmp_path / "x"
+    assert cli(lib, "star", "12345")[0] == 1
+    assert "no paper with id 12345" in capsys.readouterr().err
+    assert cli(lib, "search", "bogus:field")[0] == 2
+    assert "unknown field" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "expect"),
+    [
+        (b"", "empty"),
+        (bytes(range(256)) * 8, "not a text file"),
+        (b"new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nMar 11\n", "no papers"),
+    ],
+)
+def test_bad_files_fail_cleanly(
+    tmp_path: Path,
+    sample_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes,
+    expect: str,
+) -> None:
+    lib = tmp_path / "x"
+    cli(lib, "import", str(sample_path))
+    bad = tmp_path / "bad-input.txt"
+    bad.write_bytes(content)
+    status, _ = cli(lib, "import", str(bad))
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "bad-input.txt" in err and expect in err.lower()
+    assert len(err.strip().splitlines()) == 1
+    with Library(lib) as library:
+        assert library.count() == 101 and len(library.batches()) == 1
+
+
+def test_unreadable_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lib = tmp_path / "x"
+    assert cli(lib, "import", str(tmp_path / "nope.txt"))[0] == 1
+    assert "nope.txt" in capsys.readouterr().err
+    folder = tmp_path / "afolder"
+    folder.mkdir()
+    assert cli(lib, "import", str(folder))[0] == 1
+    assert "afolder" in capsys.readouterr().err
+
+
+def test_export_filters(tmp_path: Path, sample_path: Path) -> None:
+    lib = tmp_path / "x"
+    cli(lib, "import", str(sample_path))
+    status, everything = cli(lib, "export")
+    assert status == 0 and everything.count("\n@") + everything.startswith("@") == 101
+    ids = [p["id"] for p in json.loads(cli(lib, "list", "--json")[1])][:3]
+    cli(lib, "tag", str(ids[0]), "--add", "cite-me")
+    cli(lib, "star", str(ids[1]))
+    assert cli(lib, "export", "--tag", "cite-me")[1].count("@misc{") == 1
+    assert cli(lib, "export", "--starred")[1].count("@misc{") == 1
+    assert cli(lib, "export", "--ids", f"{ids[0]},{ids[2]}")[1].count("@misc{") == 2
+    assert cli(lib, "export", "--query", "title:yolov6")[1].count("@misc{") == 1
+    target = tmp_path / "out.bib"
+    assert cli(lib, "export", "-o", str(target))[0] == 0
+    assert target.read_text("utf-8") == cli(lib, "export")[1]
+
+
+def test_doctor_reports_and_repairs(tmp_path: Path, sample_path: Path) -> None:
+    import shutil
+
+    lib = tmp_path / "x"
+    cli(lib, "import", str(sample_path))
+    status, out = cli(lib, "doctor")
+    assert status == 0 and "index: ok" in out and "database: ok" in out
+    shutil.rmtree(lib / "index")
+    status, out = cli(lib, "doctor")
+    assert status == 1 and "101 missing" in out
+    status, out = cli(lib, "doctor", "--repair")
+    assert status == 0 and "fixed: index: added 101" in out
+    status, out = cli(lib, "doctor")
+    assert status == 0 and "index: ok" in out
+
+
+def _big_page(n: int) -> str:
+    parts = ["new", "", "Subscribe", "", "Mar 12", ""]
+    for i in range(n):
+        parts += [
+            f"Synthetic study number {i} of scaling laws",
+            "",
+            f"We study item {i} in depth. " * 20,
+            "",
+        ]
+    return "\n".join(parts)
+
+
+def test_killed_import_leaves_nothing_partial(tmp_path: Path) -> None:
+    lib = tmp_path / "x"
+    page = tmp_path / "big.txt"
+    page.write_text(_big_page(20000), "utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "readinglist", "--library", str(lib), "import", str(page)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Wait until the library file exists, then kill part-way.
+    deadline = time.monotonic() + 30
+    while not (lib / "library.sqlite3").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.8)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with Library(lib) as library:
+        assert library.count() in (0, 20000)
+        assert len(library.batches()) == (1 if library.count() else 0)
+        assert library.check_index().ok
