@@ -1,0 +1,199 @@
+"""Citation keys: the Better BibTeX default scheme, made unique case-insensitively.
+
+A key is generated once when a paper enters the library and stored, so it never
+changes under the user's LaTeX documents; users may edit it, which is why
+:func:`is_valid_citekey` exists.  The scheme is Better BibTeX's default
+(``auth.lower + shorttitle(3,3) + year``)::
+
+    make_citekey(["Ashish Vaswani"], "Attention Is All You Need", 2017, set())
+    == "vaswaniAttentionAllYou2017"
+
+Keys contain only ASCII letters and digits (plus ``a``/``b``/... suffixes), so
+they are safe for BibTeX, biber, natbib and pandoc alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+
+from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
+
+__all__ = [
+    "FORBIDDEN_KEY_CHARS",
+    "STOPWORDS",
+    "base_citekey",
+    "family_name",
+    "fold_ascii",
+    "is_valid_citekey",
+    "make_citekey",
+]
+
+# Characters BibTeX, biber or LaTeX's \cite choke on (the comma ends the key,
+# braces and quotes end the entry, % starts a comment, # concatenates...).
+FORBIDDEN_KEY_CHARS = frozenset("\"#%'(),={}~\\")
+
+# Title words Better BibTeX skips for ``shorttitle``: articles, conjunctions and
+# short prepositions in English plus the common ones of the main European
+# languages, so "On the Robustness of ..." yields "Robustness".
+# (A word list in a string reads better than 130 one-word lines.)
+STOPWORDS = frozenset(
+    """
+    a ab aboard about above across after against al along amid among an and anti
+    are around as at be before behind below beneath beside besides between beyond
+    but by d da das de dei del della delle dello dem den der des despite di die do
+    down du during ein eine einem einen einer eines el en et except for from gli i
+    il in inside into is l la las le les like lo los near nor of off on onto or
+    over past per plus round save since so some sur than the through to toward
+    towards un una unas under underneath une unlike uno unos until up upon versus
+    via von vs while with within without yet zu zum zur
+    """.split()  # noqa: SIM905
+)
+
+# Letters that NFKD does not decompose into an ASCII base letter.
+_ASCII_FOLD = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "TH",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "H",
+        "ŀ": "l",
+        "Ŀ": "L",
+    }
+)
+
+# Printable ASCII except the space and the forbidden characters (a regex
+# because the exporter checks every key it writes).
+_VALID_KEY = re.compile(
+    "["
+    + "".join(re.escape(chr(c)) for c in range(0x21, 0x7F) if chr(c) not in FORBIDDEN_KEY_CHARS)
+    + "]+"
+)
+_NOT_KEY_CHAR = re.compile(r"[^A-Za-z0-9]+")
+# "Li Chen et al." as an author name: the tail is not part of anyone's name.
+_ET_AL = re.compile(r"\s*,?\s+et\.?\s+al\.?\s*$", re.IGNORECASE)
+_FALLBACK_KEY = "paper"
+
+
+def fold_ascii(text: str) -> str:
+    """Return *text* folded to ASCII: ``Ü`` -> ``U``, ``ß`` -> ``ss``; the rest dropped."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_FOLD))
+    # After NFKD the accents are separate combining marks; encoding to ASCII
+    # drops them together with scripts that have no ASCII form (CJK, Greek...).
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def _clean(text: str) -> str:
+    """Fold *text* to ASCII and keep only letters and digits."""
+    return _NOT_KEY_CHAR.sub("", fold_ascii(text))
+
+
+@lru_cache(maxsize=4096)
+def family_name(name: str) -> str:
+    """Return the family name ("last" part, without von particles) of a display name.
+
+    Accepts "Ashish Vaswani", "Vaswani, Ashish", "Ludwig van Beethoven" (->
+    "Beethoven") and "Jean-Pierre de la Fontaine" (-> "Fontaine").  Splitting
+    follows BibTeX's own rules through bibtexparser; if that fails the last
+    word (or the part before the first comma) is used.
+    """
+    name = _ET_AL.sub("", " ".join(name.split()))
+    if not name:
+        return ""
+    try:
+        parts = parse_single_name_into_parts(name, strict=False)
+        last = parts.last or parts.von
+        family = " ".join(last).replace("{", "").replace("}", "").strip()
+    except (InvalidNameError, ValueError, IndexError):
+        # Defensive: the lenient parser should not raise, but a key must
+        # always be produced, so fall back to a plain split.
+        family = ""
+    if not family:
+        family = name.split(",", 1)[0] if "," in name else name.rsplit(" ", 1)[-1]
+    return family
+
+
+def _title_words(title: str, count: int = 3) -> list[str]:
+    """Return the first *count* significant words of *title*, capitalised."""
+    words: list[str] = []
+    for raw in title.split():
+        word = _clean(raw)
+        if not word or word.lower() in STOPWORDS:
+            continue
+        # Only the first letter is changed, as Better BibTeX does: "YOLOv6"
+        # stays "YOLOv6" and "large" becomes "Large".
+        words.append(word[0].upper() + word[1:])
+        if len(words) == count:
+            break
+    return words
+
+
+def _suffixes() -> Iterator[str]:
+    """Yield a, b, ..., z, aa, ab, ..., zz, aaa, ... (bijective base 26)."""
+    n = 1
+    while True:
+        digits: list[str] = []
+        k = n
+        while k:
+            k, r = divmod(k - 1, 26)
+            digits.append(chr(ord("a") + r))
+        yield "".join(reversed(digits))
+        n += 1
+
+
+def base_citekey(authors: Sequence[str], title: str, year: int | None) -> str:
+    """Return the key for a paper before uniqueness suffixes are added."""
+    author = ""
+    for name in authors:
+        if name.strip():
+            author = _clean(family_name(name)).lower()
+            break
+    year_part = _clean(str(year)) if year is not None else ""
+    key = author + "".join(_title_words(title)) + year_part
+    return key or _FALLBACK_KEY
+
+
+def make_citekey(authors: Sequence[str], title: str, year: int | None, taken: set[str]) -> str:
+    """Return a new citation key for a paper, unique against *taken*.
+
+    *taken* holds the keys already in use, in lower case; BibTeX treats
+    ``Smith2020`` and ``smith2020`` as the same entry, so uniqueness is
+    case-insensitive.  On a clash ``a``, ``b``, ..., ``z``, ``aa``, ... is
+    appended.  *taken* is not modified: the caller records the key it keeps.
+    """
+    key = base_citekey(authors, title, year)
+    if key.lower() not in taken:
+        return key
+    for suffix in _suffixes():
+        candidate = key + suffix
+        if candidate.lower() not in taken:
+            return candidate
+    raise AssertionError("unreachable: the suffix generator is infinite")  # pragma: no cover
+
+
+def is_valid_citekey(key: str) -> bool:
+    """Return whether a (user-edited) key is safe to write into a .bib file.
+
+    It must be non-empty printable ASCII without whitespace and without any of
+    ``"#%'(),={}~\\``.
+    """
+    return _VALID_KEY.fullmatch(key) is not None
