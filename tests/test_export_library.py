@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 
 import pybtex.database
+from test_bibtex_export import _run_bibtex, decode, normalise
 
 from readinglist.cli import run
 from readinglist.library import Library
-from test_bibtex_export import _run_bibtex, decode, normalise
 
 
 def test_sample_export_passes_bibtex_and_round_trips(tmp_path: Path, sample_path: Path) -> None:
