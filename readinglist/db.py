@@ -251,7 +251,10 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.engine = make_engine(path)
+        existed = path.exists() and path.stat().st_size > 0
         self.migrations = migrate(self.engine, path)
+        # A library made just now: nothing in it can have been damaged.
+        self.created = not existed
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

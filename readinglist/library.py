@@ -215,6 +215,8 @@ class Library:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.folder / DB_NAME)
         self.index = SearchIndex(self.folder / INDEX_DIR)
+        if self.db.created:
+            self.index.repairs.clear()
         self._index_lock = threading.RLock()
         self.listeners: list[Callable[[Change], None]] = []
         self._queue_cv = threading.Condition()

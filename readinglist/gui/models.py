@@ -1,0 +1,780 @@
+"""Qt item models over the library: the paper table and the sidebar tree.
+
+:class:`PaperTableModel` holds only the ids a query returned, in the order
+the database sorted them (as Anki's card browser does); a row's data is read
+with :meth:`Library.get` the first time the view asks for any row of its page,
+and cached.  Opening 100,000 papers therefore costs one list of ints, and
+``data()`` never runs SQL except on a cache miss for a whole page.
+
+:class:`SidebarModel` lists what the table can show: built-in views, saved
+searches, tags and import batches.  Each leaf carries the :class:`Query` it
+stands for, so the window never has to know what a sidebar entry means.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Final
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
+
+from readinglist.gui.workers import safe_emit
+from readinglist.library import BatchInfo, Library, SavedSearchInfo, TagInfo
+from readinglist.query import Query
+from readinglist.records import PaperData
+from readinglist.search import SearchResult
+
+__all__ = [
+    "COLUMN_COUNT",
+    "COL_ADDED",
+    "COL_AUTHORS",
+    "COL_STAR",
+    "COL_TAGS",
+    "COL_TITLE",
+    "COL_YEAR",
+    "COUNT_ROLE",
+    "FILTER_ROLE",
+    "IDS_MIME_TYPE",
+    "ITEM_KIND_ROLE",
+    "KEY_ROLE",
+    "PAPER_ID_ROLE",
+    "PAPER_ROLE",
+    "SORT_ROLE",
+    "VALUE_ROLE",
+    "PaperTableModel",
+    "SidebarModel",
+    "format_added",
+    "format_authors",
+]
+
+_AnyIndex = QModelIndex | QPersistentModelIndex
+
+# --- the paper table ---------------------------------------------------------
+
+COL_STAR: Final = 0
+COL_TITLE: Final = 1
+COL_AUTHORS: Final = 2
+COL_YEAR: Final = 3
+COL_TAGS: Final = 4
+COL_ADDED: Final = 5
+COLUMN_COUNT: Final = 6
+
+_HEADERS: Final = {
+    COL_STAR: "★",
+    COL_TITLE: "Title",
+    COL_AUTHORS: "Authors",
+    COL_YEAR: "Year",
+    COL_TAGS: "Tags",
+    COL_ADDED: "Added",
+}
+_HEADER_TIPS: Final = {
+    COL_STAR: "Starred",
+    COL_TAGS: "Tags (not sortable)",
+    COL_ADDED: "Date the paper was added",
+}
+
+# Column -> Query.sort key.  Tags have no sensible database order (a paper has
+# several), so that column is absent and a click on it changes nothing.
+SORT_KEYS: Final[dict[int, str]] = {
+    COL_STAR: "starred",
+    COL_TITLE: "title",
+    COL_AUTHORS: "authors",
+    COL_YEAR: "year",
+    COL_ADDED: "added",
+}
+_COLUMN_OF_SORT: Final = {key: col for col, key in SORT_KEYS.items()}
+
+_USER: Final = int(Qt.ItemDataRole.UserRole)
+#: The paper's id (int); survives proxies and resets, unlike a row number.
+PAPER_ID_ROLE: Final = _USER + 1
+#: The whole :class:`PaperData` snapshot (or None if the paper vanished).
+PAPER_ROLE: Final = _USER + 2
+#: The column's native value (bool, str, tuple, int, datetime) for sorting.
+SORT_ROLE: Final = _USER + 3
+
+#: Private drag format: a JSON list of paper ids (e.g. dropped onto a tag).
+IDS_MIME_TYPE: Final = "application/x-readinglist-paper-ids"
+
+STAR_ON: Final = "★"
+STAR_OFF: Final = "☆"
+NO_AUTHORS: Final = "—"
+MAX_AUTHORS_SHOWN: Final = 3
+
+
+def format_authors(authors: Sequence[str]) -> str:
+    """Return "A, B, C et al." beyond three names, "—" for none."""
+    if not authors:
+        return NO_AUTHORS
+    shown = ", ".join(authors[:MAX_AUTHORS_SHOWN])
+    return f"{shown} et al." if len(authors) > MAX_AUTHORS_SHOWN else shown
+
+
+def _local(moment: datetime) -> datetime:
+    # SQLite hands timestamps back naive; the library always stores UTC.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone()
+
+
+def format_added(moment: datetime | None) -> str:
+    """Return the local calendar date, e.g. "2026-11-24" ("" when unknown)."""
+    return _local(moment).strftime("%Y-%m-%d") if moment is not None else ""
+
+
+class PaperTableModel(QAbstractTableModel):
+    """The papers a :class:`Query` selects, as a lazily filled table.
+
+    The model owns the sort order (the header); filters come from the window.
+    Two ways to load ids:
+
+    * :meth:`set_query` runs the query synchronously (fine for small
+      libraries and tests);
+    * the window runs ``library.query(q)`` in a worker and hands the result
+      to :meth:`set_ids`, keeping the GUI responsive on large libraries.
+
+    When the user clicks a header, :meth:`sort` builds the new query and, if
+    a runner was installed with :meth:`set_query_runner`, passes it there
+    (the window then calls :meth:`set_ids` later); otherwise it re-queries
+    synchronously.
+
+    Titles are plain text: nothing here is ever interpreted as HTML.
+    """
+
+    #: Rows fetched together on a cache miss.
+    PAGE_SIZE: ClassVar[int] = 200
+    #: Cached rows beyond which the pages farthest from the view are dropped.
+    MAX_CACHED: ClassVar[int] = 5000
+
+    #: The sort shown by the header changed: (column or -1, order).
+    sortChanged = Signal(int, Qt.SortOrder)
+    #: A new id list was installed (after a reset or re-sort).
+    idsChanged = Signal()
+
+    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._library = library
+        self._query = Query(sort="added", descending=True)
+        self._ids: list[int] = []
+        self._search: SearchResult | None = None
+        # id -> snapshot; None marks a paper that vanished since the query,
+        # so a missing row does not trigger SQL on every repaint.
+        self._cache: dict[int, PaperData | None] = {}
+        # Built on first use: set_ids must stay O(1) beyond copying the list.
+        self._row_of: dict[int, int] | None = None
+        self._runner: Callable[[Query], None] | None = None
+        self._fonts: tuple[QFont, QFont] | None = None
+
+    # --- loading -------------------------------------------------------------
+
+    @property
+    def library(self) -> Library:
+        return self._library
+
+    def query(self) -> Query:
+        """The query the current rows came from (or will come from)."""
+        return self._query
+
+    def search_result(self) -> SearchResult | None:
+        """The full-text result behind the rows, for highlighting; None without text."""
+        return self._search
+
+    def apply_sort(self, q: Query) -> Query:
+        """Return *q* with the model's current sort (keeps the header choice)."""
+        return q.with_(sort=self._query.sort, descending=self._query.descending)
+
+    def set_query_runner(self, runner: Callable[[Query], None] | None) -> None:
+        """Route re-queries caused by :meth:`sort` to ``runner(query)``.
+
+        The runner is expected to run ``library.query`` off the GUI thread and
+        then call :meth:`set_ids` with the same query.  ``None`` restores
+        synchronous querying.
+        """
+        self._runner = runner
+
+    def set_query(self, q: Query) -> None:
+        """Run *q* now (in this thread) and show its rows.
+
+        Raises :class:`readinglist.search.QuerySyntaxError` for bad search
+        text, leaving the model unchanged.
+        """
+        ids, result = self._library.query(q)
+        self.set_ids(ids, result, query=q)
+
+    def refresh(self) -> None:
+        """Re-run the current query and show fresh rows."""
+        self.set_query(self._query)
+
+    def set_ids(
+        self,
+        ids: Sequence[int],
+        search_result: SearchResult | None = None,
+        *,
+        query: Query | None = None,
+    ) -> None:
+        """Show *ids* (already filtered and sorted by the database).
+
+        When the new list holds exactly the same papers (a re-sort, or a
+        re-run after an edit), the change is a layout change plus
+        ``dataChanged``, so selection and current row follow their papers;
+        otherwise the model is reset.  Cached rows are dropped either way:
+        a new list usually follows a change in the library, and refetching
+        the visible page costs one query.
+        """
+        new_ids = list(ids)
+        old_query = self._query
+        if query is not None:
+            self._query = query
+        self._search = search_result
+        same_papers = len(new_ids) == len(self._ids) and set(new_ids) == set(self._ids)
+        if same_papers and self._ids:
+            if new_ids != self._ids:
+                self._reorder(new_ids)
+            self._cache.clear()
+            safe_emit(
+                self.dataChanged, self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1)
+            )
+        elif not same_papers:
+            self.beginResetModel()
+            self._ids = new_ids
+            self._row_of = None
+            self._cache.clear()
+            self.endResetModel()
+        if (old_query.sort, old_query.descending) != (self._query.sort, self._query.descending):
+            self._emit_sort()
+        safe_emit(self.idsChanged)
+
+    def _reorder(self, new_ids: list[int]) -> None:
+        safe_emit(self.layoutAboutToBeChanged)
+        old = self.persistentIndexList()
+        old_ids = [self._ids[i.row()] if i.isValid() else None for i in old]
+        self._ids = new_ids
+        self._row_of = None
+        row_of = self._rows()
+        new = [
+            self.index(row_of[pid], i.column()) if pid is not None else QModelIndex()
+            for i, pid in zip(old, old_ids, strict=True)
+        ]
+        self.changePersistentIndexList(old, new)
+        safe_emit(self.layoutChanged)
+
+    def clear(self) -> None:
+        """Show nothing (e.g. while the library is being swapped)."""
+        self.set_ids([], None)
+
+    # --- lookups -------------------------------------------------------------
+
+    def ids(self) -> list[int]:
+        """A copy of the ids on display, in row order."""
+        return list(self._ids)
+
+    def id_at(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, pid: int) -> int | None:
+        """The row showing paper *pid*, or None."""
+        return self._rows().get(pid)
+
+    def index_of(self, pid: int, column: int = COL_TITLE) -> QModelIndex:
+        row = self.row_of(pid)
+        return self.index(row, column) if row is not None else QModelIndex()
+
+    def paper_at(self, row: int) -> PaperData | None:
+        """The snapshot for *row*, loading its page if needed."""
+        if not 0 <= row < len(self._ids):
+            return None
+        pid = self._ids[row]
+        if pid not in self._cache:
+            self._load_page(row // self.PAGE_SIZE)
+        return self._cache.get(pid)
+
+    def cached_count(self) -> int:
+        """How many rows are cached (for tests and diagnostics)."""
+        return len(self._cache)
+
+    def _rows(self) -> dict[int, int]:
+        if self._row_of is None:
+            self._row_of = {pid: row for row, pid in enumerate(self._ids)}
+        return self._row_of
+
+    def _load_page(self, page: int) -> None:
+        start = page * self.PAGE_SIZE
+        wanted = [
+            pid for pid in self._ids[start : start + self.PAGE_SIZE] if pid not in self._cache
+        ]
+        if not wanted:
+            return
+        if len(self._cache) + len(wanted) > self.MAX_CACHED:
+            self._evict(keep_near=start)
+        found = {p.id: p for p in self._library.get(wanted)}
+        for pid in wanted:
+            self._cache[pid] = found.get(pid)
+
+    def _evict(self, keep_near: int) -> None:
+        # Drop the rows farthest from where the user is looking until half the
+        # budget is free, so scrolling back and forth does not thrash.
+        rows = self._rows()
+        budget = self.MAX_CACHED // 2
+        by_distance = sorted(self._cache, key=lambda pid: abs(rows.get(pid, -(10**12)) - keep_near))
+        for pid in by_distance[budget:]:
+            del self._cache[pid]
+
+    # --- updates -------------------------------------------------------------
+
+    def invalidate_ids(self, ids: Iterable[int]) -> None:
+        """Forget cached rows of *ids* and repaint just those rows.
+
+        Used after star/read/tag/edit changes so the table keeps its scroll
+        position and selection.  Ids not on display are ignored; whether a
+        changed paper still matches the filter is the window's call (it
+        re-runs the query when it must).
+        """
+        rows_map = self._rows()
+        rows: list[int] = []
+        for pid in ids:
+            self._cache.pop(pid, None)
+            row = rows_map.get(pid)
+            if row is not None:
+                rows.append(row)
+        last_col = COLUMN_COUNT - 1
+        for first, last in _runs(sorted(set(rows))):
+            safe_emit(self.dataChanged, self.index(first, 0), self.index(last, last_col))
+
+    def remove_ids(self, ids: Iterable[int]) -> None:
+        """Remove the rows of *ids* (trashed, purged) without resetting the model."""
+        rows_map = self._rows()
+        rows = sorted({rows_map[pid] for pid in ids if pid in rows_map})
+        if not rows:
+            return
+        # Remove from the bottom up so earlier row numbers stay valid.
+        for first, last in reversed(list(_runs(rows))):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for pid in self._ids[first : last + 1]:
+                self._cache.pop(pid, None)
+            del self._ids[first : last + 1]
+            self._row_of = None
+            self.endRemoveRows()
+        safe_emit(self.idsChanged)
+
+    # --- Qt model interface ----------------------------------------------------
+
+    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        row, col = index.row(), index.column()
+        if role == PAPER_ID_ROLE:
+            return self._ids[row]  # No fetch needed: the id is all we have.
+        if role not in _ROLES_NEEDING_PAPER:
+            return None
+        paper = self.paper_at(row)
+        if paper is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _display(paper, col)
+        if role == PAPER_ROLE:
+            return paper
+        if role == SORT_ROLE:
+            return _sort_value(paper, col)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(paper, col)
+        if role == Qt.ItemDataRole.FontRole:
+            return self._font(bold=not paper.read) if col == COL_TITLE else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col in (COL_STAR, COL_YEAR):
+                return Qt.AlignmentFlag.AlignCenter
+            return None
+        if role == Qt.ItemDataRole.AccessibleTextRole and col == COL_STAR:
+            return "starred" if paper.starred else "not starred"
+        return None
+
+    def _font(self, *, bold: bool) -> QFont:
+        # QFont needs a QGuiApplication, so the two fonts are made on first use.
+        if self._fonts is None:
+            plain = QFont()
+            strong = QFont()
+            strong.setBold(True)
+            self._fonts = (plain, strong)
+        return self._fonts[1] if bold else self._fonts[0]
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or section not in _HEADERS:
+            return super().headerData(section, orientation, role)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _HEADER_TIPS.get(section)
+        return None
+
+    def flags(self, index: _AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsDragEnabled
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = SORT_KEYS.get(column)
+        if key is None:
+            # Not sortable: tell the header to show the real sort again.
+            self._emit_sort()
+            return
+        q = self._query.with_(sort=key, descending=order == Qt.SortOrder.DescendingOrder)
+        if q == self._query:
+            return
+        if self._runner is not None:
+            self._runner(q)
+        else:
+            self.set_query(q)
+
+    @staticmethod
+    def sort_key_for_column(column: int) -> str | None:
+        """The :attr:`Query.sort` key of a header column (None: not sortable)."""
+        return SORT_KEYS.get(column)
+
+    @staticmethod
+    def column_for_sort_key(key: str) -> int | None:
+        """The header column showing sort *key* (None for "relevance" and others)."""
+        return _COLUMN_OF_SORT.get(key)
+
+    def sort_indicator(self) -> tuple[int, Qt.SortOrder]:
+        """The header column and order matching the current sort (-1: none)."""
+        order = (
+            Qt.SortOrder.DescendingOrder if self._query.descending else Qt.SortOrder.AscendingOrder
+        )
+        return _COLUMN_OF_SORT.get(self._query.sort, -1), order
+
+    def _emit_sort(self) -> None:
+        safe_emit(self.sortChanged, *self.sort_indicator())
+
+    # --- drag and drop ---------------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/plain", IDS_MIME_TYPE]
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """BibTeX of the dragged rows as text, plus their ids for in-app drops."""
+        rows = sorted({i.row() for i in indexes if i.isValid() and i.row() < len(self._ids)})
+        ids = [self._ids[r] for r in rows]
+        mime = QMimeData()
+        mime.setData(IDS_MIME_TYPE, json.dumps(ids).encode("utf-8"))
+        # Fresh snapshots (not the cache): a drag should export what is stored.
+        papers = self._library.get(ids)
+        try:
+            # Imported here so the table still works if an exporter is broken.
+            from readinglist.exporters import bibtex
+        except ImportError:
+            text = "\n".join(p.title for p in papers)
+        else:
+            text = bibtex.dumps(papers)
+        mime.setText(text)
+        return mime
+
+
+_ROLES_NEEDING_PAPER: Final = frozenset(
+    {
+        int(Qt.ItemDataRole.DisplayRole),
+        int(Qt.ItemDataRole.ToolTipRole),
+        int(Qt.ItemDataRole.FontRole),
+        int(Qt.ItemDataRole.TextAlignmentRole),
+        int(Qt.ItemDataRole.AccessibleTextRole),
+        PAPER_ROLE,
+        SORT_ROLE,
+    }
+)
+
+
+def _display(paper: PaperData, col: int) -> str | None:
+    if col == COL_STAR:
+        return STAR_ON if paper.starred else STAR_OFF
+    if col == COL_TITLE:
+        return paper.title
+    if col == COL_AUTHORS:
+        return format_authors(paper.authors)
+    if col == COL_YEAR:
+        return str(paper.year) if paper.year is not None else ""
+    if col == COL_TAGS:
+        return ", ".join(paper.tags)
+    if col == COL_ADDED:
+        return format_added(paper.added_at)
+    return None
+
+
+def _sort_value(paper: PaperData, col: int) -> object:
+    if col == COL_STAR:
+        return paper.starred
+    if col == COL_TITLE:
+        return paper.title
+    if col == COL_AUTHORS:
+        return list(paper.authors)
+    if col == COL_YEAR:
+        return paper.year
+    if col == COL_TAGS:
+        return list(paper.tags)
+    if col == COL_ADDED:
+        return paper.added_at
+    return None
+
+
+def _tooltip(paper: PaperData, col: int) -> str | None:
+    if col == COL_STAR:
+        return "Starred" if paper.starred else "Not starred"
+    if col == COL_TITLE:
+        return paper.title
+    if col == COL_AUTHORS and len(paper.authors) > MAX_AUTHORS_SHOWN:
+        return "\n".join(paper.authors)
+    if col == COL_TAGS and paper.tags:
+        return "\n".join(paper.tags)
+    if col == COL_ADDED and paper.added_at is not None:
+        return _local(paper.added_at).strftime("%Y-%m-%d %H:%M")
+    return None
+
+
+def _runs(rows: Sequence[int]) -> Iterable[tuple[int, int]]:
+    """Group sorted row numbers into (first, last) runs of consecutive rows."""
+    if not rows:
+        return
+    first = last = rows[0]
+    for row in rows[1:]:
+        if row != last + 1:
+            yield first, last
+            first = row
+        last = row
+    yield first, last
+
+
+# --- the sidebar ------------------------------------------------------------
+
+#: The :class:`Query` a leaf stands for (None on section headers).
+FILTER_ROLE: Final = _USER + 10
+#: A stable string naming the entry, for restoring the last choice.
+KEY_ROLE: Final = _USER + 11
+#: "section", "builtin", "saved", "tag" or "batch".
+ITEM_KIND_ROLE: Final = _USER + 12
+#: Tag name, batch id or saved-search id (None for built-ins and sections).
+VALUE_ROLE: Final = _USER + 13
+#: Number of papers (tags and batches), or None.
+COUNT_ROLE: Final = _USER + 14
+
+KIND_SECTION: Final = "section"
+KIND_BUILTIN: Final = "builtin"
+KIND_SAVED: Final = "saved"
+KIND_TAG: Final = "tag"
+KIND_BATCH: Final = "batch"
+
+_SWATCH_SIZE: Final = 12
+
+
+class SidebarModel(QStandardItemModel):
+    """Sections of the sidebar: Library, Saved searches, Tags, Imports.
+
+    Every leaf carries :data:`FILTER_ROLE` (a :class:`Query` of filters, no
+    sort), :data:`KEY_ROLE` (``"all"``, ``"starred"``, ``"unread"``,
+    ``"recent"``, ``"trash"``, ``"saved:<id>"``, ``"tag:<name>"``,
+    ``"batch:<id>"``), :data:`ITEM_KIND_ROLE` and :data:`VALUE_ROLE`.
+    Section headers are enabled but not selectable.  Empty sections (no tags
+    yet, no saved searches) are left out.
+    """
+
+    BUILTINS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("all", "All papers"),
+        ("starred", "Starred"),
+        ("unread", "Unread"),
+        ("recent", "Recently added"),
+        ("trash", "Trash"),
+    )
+    BUILTIN_TIPS: ClassVar[dict[str, str]] = {
+        "recent": "Added in the last 7 days",
+        "trash": "Trashed papers (restore or delete for good)",
+    }
+
+    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._library = library
+        self.reload()
+
+    @property
+    def library(self) -> Library:
+        return self._library
+
+    def builtin_query(self, key: str) -> Query:
+        """The filter of a built-in entry; "recent" is computed afresh each time."""
+        if key == "starred":
+            return Query(starred=True)
+        if key == "unread":
+            return Query(read=False)
+        if key == "recent":
+            return Query(added_since=self._library.recent_cutoff())
+        if key == "trash":
+            return Query(trashed=True)
+        return Query()
+
+    def reload(self) -> None:
+        """Rebuild every entry from the library (a few cheap SQL queries)."""
+        tags = self._library.tags()
+        batches = self._library.batches()
+        saved = self._library.saved_searches()
+        self.clear()
+        self.setColumnCount(1)
+        root = self.invisibleRootItem()
+        root.appendRow(
+            self._section(
+                "library",
+                "Library",
+                [self._builtin(key, text) for key, text in self.BUILTINS],
+            )
+        )
+        if saved:
+            root.appendRow(
+                self._section("saved", "Saved searches", [self._saved(s) for s in saved])
+            )
+        if tags:
+            root.appendRow(self._section("tags", "Tags", [self._tag(t) for t in tags]))
+        if batches:
+            root.appendRow(self._section("imports", "Imports", [self._batch(b) for b in batches]))
+
+    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # "Recently added" moves with the clock: a stored query would go stale
+        # in a window left open for days.
+        if role == FILTER_ROLE and super().data(index, KEY_ROLE) == "recent":
+            return self.builtin_query("recent")
+        return super().data(index, role)
+
+    def index_for_key(self, key: str) -> QModelIndex:
+        """The index of the entry with :data:`KEY_ROLE` *key* (invalid if gone)."""
+        root = self.invisibleRootItem()
+        for s in range(root.rowCount()):
+            section = root.child(s)
+            for r in range(section.rowCount()):
+                item = section.child(r)
+                if item.data(KEY_ROLE) == key:
+                    return item.index()
+        return QModelIndex()
+
+    def keys(self) -> list[str]:
+        """Every leaf's key, top to bottom."""
+        out: list[str] = []
+        root = self.invisibleRootItem()
+        for s in range(root.rowCount()):
+            section = root.child(s)
+            out.extend(str(section.child(r).data(KEY_ROLE)) for r in range(section.rowCount()))
+        return out
+
+    # --- item builders -----------------------------------------------------------
+
+    @staticmethod
+    def _leaf(text: str, key: str, kind: str, query: Query, value: object = None) -> QStandardItem:
+        item = QStandardItem(text)
+        item.setEditable(False)
+        item.setDragEnabled(False)
+        item.setDropEnabled(False)
+        item.setData(key, KEY_ROLE)
+        item.setData(kind, ITEM_KIND_ROLE)
+        item.setData(query, FILTER_ROLE)
+        item.setData(value, VALUE_ROLE)
+        return item
+
+    def _section(self, key: str, text: str, children: list[QStandardItem]) -> QStandardItem:
+        item = QStandardItem(text)
+        # Enabled (so it is drawn normally and can be expanded) but never
+        # selected: a header is not something the table can show.
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        item.setData(f"section:{key}", KEY_ROLE)
+        item.setData(KIND_SECTION, ITEM_KIND_ROLE)
+        font = QFont()
+        font.setBold(True)
+        item.setFont(font)
+        for child in children:
+            item.appendRow(child)
+        return item
+
+    def _builtin(self, key: str, text: str) -> QStandardItem:
+        item = self._leaf(text, key, KIND_BUILTIN, self.builtin_query(key))
+        tip = self.BUILTIN_TIPS.get(key)
+        if tip:
+            item.setToolTip(tip)
+        return item
+
+    def _saved(self, info: SavedSearchInfo) -> QStandardItem:
+        item = self._leaf(info.name, f"saved:{info.id}", KIND_SAVED, info.query, info.id)
+        if info.query.text:
+            item.setToolTip(info.query.text)
+        return item
+
+    def _tag(self, info: TagInfo) -> QStandardItem:
+        item = self._leaf(
+            f"{info.name}  ({info.count})",
+            f"tag:{info.name}",
+            KIND_TAG,
+            Query(tags=(info.name,)),
+            info.name,
+        )
+        item.setData(info.count, COUNT_ROLE)
+        item.setIcon(_swatch(info.colour))
+        item.setToolTip(f"{info.name}: {info.count} paper{'s' if info.count != 1 else ''}")
+        return item
+
+    def _batch(self, info: BatchInfo) -> QStandardItem:
+        created = _local(info.created_at)
+        label = info.label or f"{created:%b} {created.day}"
+        item = self._leaf(
+            f"{label} — {info.file_name} ({info.count})",
+            f"batch:{info.id}",
+            KIND_BATCH,
+            Query(batch_id=info.id),
+            info.id,
+        )
+        item.setData(info.count, COUNT_ROLE)
+        item.setToolTip(
+            f"{info.file_name}\nimported {created:%Y-%m-%d %H:%M}"
+            f"{f' ({info.format})' if info.format else ''}\n"
+            f"{info.added} added, {info.duplicates} duplicates, {info.problems} problems"
+        )
+        return item
+
+
+def _swatch(colour: str) -> QIcon:
+    """A small filled circle in *colour*; a hollow grey one for uncoloured tags.
+
+    Uncoloured tags still get an icon so every tag name lines up.
+    """
+    pixmap = QPixmap(_SWATCH_SIZE, _SWATCH_SIZE)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # isValidColorName first: QColor("nonsense") would log a Qt warning.
+        fill = QColor(colour) if colour and QColor.isValidColorName(colour) else QColor()
+        if fill.isValid():
+            painter.setPen(fill.darker(130))
+            painter.setBrush(fill)
+        else:
+            painter.setPen(QColor(128, 128, 128))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(1, 1, _SWATCH_SIZE - 2, _SWATCH_SIZE - 2)
+    finally:
+        painter.end()
+    return QIcon(pixmap)

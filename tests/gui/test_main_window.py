@@ -1,0 +1,390 @@
+"""The main window driven as a user would: search, drops, bulk edits, undo, settings."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from pytestqt.qtbot import QtBot
+
+from readinglist.gui import app as app_module
+from readinglist.gui.main_window import MainWindow
+from readinglist.gui.models import COL_TITLE, KEY_ROLE, PAPER_ID_ROLE
+from readinglist.library import ImportReport, Library
+from readinglist.query import Query
+
+SAMPLE = Path(__file__).parents[1] / "data" / "hf-trending-mar11.txt"
+
+# The offscreen platform cannot do these window-system things and says so.
+pytestmark = pytest.mark.qt_log_ignore(
+    r"This plugin does not support (propagateSizeHints|raise|grabbing the keyboard)"
+)
+
+
+def _open(qtbot: QtBot, lib: Library, settings_path: Path) -> MainWindow:
+    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    window = MainWindow(lib, settings)
+    qtbot.addWidget(window)
+    # Results arrive through the event loop, so the first one cannot be missed.
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.show()
+    return window
+
+
+@pytest.fixture
+def gui_lib(tmp_path: Path) -> Iterator[Library]:
+    library = Library(tmp_path / "lib", background_index=True)
+    library.import_file(SAMPLE)
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, gui_lib: Library, tmp_path: Path) -> Iterator[MainWindow]:
+    win = _open(qtbot, gui_lib, tmp_path / "settings.ini")
+    yield win
+    win.close()
+
+
+def _select_rows(window: MainWindow, rows: list[int]) -> list[int]:
+    window.table.clearSelection()
+    from PySide6.QtCore import QItemSelectionModel
+
+    sel = window.table.selectionModel()
+    for row in rows:
+        sel.select(
+            window.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+    return [int(window.model.index(r, 0).data(PAPER_ID_ROLE)) for r in rows]
+
+
+def _drop(window: MainWindow, mime: QMimeData) -> None:
+    pos = QPointF(window.width() / 2, window.height() / 2)
+    enter = QDragEnterEvent(
+        QPoint(int(pos.x()), int(pos.y())),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    assert window.overlay.isVisible()
+    drop = QDropEvent(
+        pos,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(drop)
+    assert not window.overlay.isVisible()
+
+
+def test_title_and_rows(window: MainWindow, gui_lib: Library) -> None:
+    assert window.windowTitle() == f"Reading List — {gui_lib.name}"
+    assert window.model.rowCount() == 101
+    assert "101 papers" in window.count_label.text()
+
+
+def test_search_as_you_type(window: MainWindow, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        qtbot.keyClicks(window.search_edit, "title:mamba")
+    titles = [window.model.index(r, COL_TITLE).data() for r in range(window.model.rowCount())]
+    assert titles and all("mamba" in t.lower() for t in titles)
+    assert f"{len(titles)} paper" in window.count_label.text()
+    # The detail pane highlights hits of the current search.
+    window.table.selectRow(0)
+    assert window.detail.current_id() == window.model.index(0, 0).data(PAPER_ID_ROLE)
+
+
+def test_bad_query_shows_inline_hint(window: MainWindow, qtbot: QtBot) -> None:
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        qtbot.keyClicks(window.search_edit, "bogus:thing")
+    assert window.search_hint.isVisible()
+    assert "unknown field" in window.search_hint.text()
+    assert window.model.rowCount() == 101  # the previous result stays
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.search_edit.clear()
+    assert not window.search_hint.isVisible()
+
+
+def test_quick_filters_combine_with_sidebar(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library
+) -> None:
+    ids = gui_lib.query_ids(Query())[:3]
+    gui_lib.set_starred(ids[:2])
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.act_only_starred.trigger()
+    assert sorted(window.model.ids()) == sorted(ids[:2])
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.act_only_starred.trigger()
+    assert window.model.rowCount() == 101
+
+
+def test_drop_files_and_folder(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library, tmp_path: Path
+) -> None:
+    folder = tmp_path / "dropped"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "refs.bib").write_text(
+        "@article{a1, title={Dropped Paper One}, author={Ada Lovelace}, journal={J}, year=2020}\n"
+        "@misc{a2, title={Dropped Paper Two}}\n@misc{bad, title={broken\n",
+        "utf-8",
+    )
+    (folder / "empty.txt").write_bytes(b"")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(SAMPLE))])
+    with qtbot.waitSignal(window.importFinished, timeout=20_000) as blocker:
+        _drop(window, mime)
+    reports: list[ImportReport] = blocker.args[0]
+    by_name = {r.file_name: r for r in reports}
+    assert len(by_name["refs.bib"].added) == 2
+    assert by_name["refs.bib"].problems and by_name["refs.bib"].problems[0].line == 3
+    assert "empty" in by_name["empty.txt"].error
+    assert len(by_name[SAMPLE.name].duplicates) == 101
+    assert window.last_summary is not None
+    assert "2 added" in window.last_summary.headline.text()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 103, timeout=10_000)
+    window.last_summary.close()
+
+
+def test_drop_text_imports_it(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
+    mime = QMimeData()
+    abstract = "Otters are studied at length here, with field data from three rivers. " * 6
+    mime.setText(f"Mar 12\n\nA Pasted Paper About Otters\n\n{abstract}\n")
+    with qtbot.waitSignal(window.importFinished, timeout=20_000) as blocker:
+        _drop(window, mime)
+    report = blocker.args[0][0]
+    assert report.file_name == "pasted text" and len(report.added) == 1
+    assert gui_lib.query_ids(Query(text="otters")) == report.added
+
+
+def test_paste_imports_clipboard_text(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
+    abstract = "Beavers build dams, and we study how they choose where to build them. " * 6
+    QGuiApplication.clipboard().setText(f"Mar 13\n\nClipboard Paper On Beavers\n\n{abstract}\n")
+    with qtbot.waitSignal(window.importFinished, timeout=20_000):
+        window.paste()
+    assert len(gui_lib.query_ids(Query(text="beavers"))) == 1
+
+
+def test_bulk_star_and_tag_with_undo(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
+    ids = _select_rows(window, [0, 1, 2, 3])
+    window.act_star.trigger()
+    assert set(gui_lib.query_ids(Query(starred=True))) == set(ids)
+    window.act_undo.trigger()
+    assert gui_lib.query_ids(Query(starred=True)) == []
+    window.act_redo.trigger()
+    assert set(gui_lib.query_ids(Query(starred=True))) == set(ids)
+
+    window.add_tags(ids, ["to-read"])
+    assert set(gui_lib.query_ids(Query(tags=("to-read",)))) == set(ids)
+    window.act_undo.trigger()
+    assert gui_lib.query_ids(Query(tags=("to-read",))) == []
+
+    window.act_read.trigger()
+    assert set(gui_lib.query_ids(Query(read=True))) == set(ids)
+    window.act_undo.trigger()
+    assert gui_lib.query_ids(Query(read=True)) == []
+    # The table follows the library (after its debounce), without a model reset.
+    qtbot.waitUntil(
+        lambda: all(p.starred for p in (window.model.paper_at(r) for r in range(4)) if p),
+        timeout=5000,
+    )
+
+
+def test_delete_to_trash_and_undo(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
+    ids = _select_rows(window, [0, 1])
+    window.act_delete.trigger()
+    assert gui_lib.count() == 99 and set(gui_lib.query_ids(Query(trashed=True))) == set(ids)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 99, timeout=5000)
+    window.act_undo.trigger()
+    assert gui_lib.count() == 101
+    qtbot.waitUntil(lambda: window.model.rowCount() == 101, timeout=5000)
+
+
+def test_note_edit_undo(window: MainWindow, gui_lib: Library) -> None:
+    pid = gui_lib.query_ids(Query())[0]
+    window.detail.noteChanged.emit(pid, "first")
+    window.detail.noteChanged.emit(pid, "first and more")
+    assert gui_lib.paper(pid).note == "first and more"
+    window.act_undo.trigger()  # successive autosaves are one undo step
+    assert gui_lib.paper(pid).note == ""
+
+
+def test_single_keys_act_only_in_table(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
+    window.table.setFocus()
+    window.table.selectRow(0)
+    pid = window.model.index(0, 0).data(PAPER_ID_ROLE)
+    window.activateWindow()
+    qtbot.waitUntil(window.table.hasFocus, timeout=5000)
+    qtbot.keyClick(window.table, Qt.Key.Key_S)
+    assert gui_lib.paper(pid).starred
+    window.search_edit.setFocus()
+    qtbot.waitUntil(window.search_edit.hasFocus, timeout=5000)
+    qtbot.keyClicks(window.search_edit, "s")
+    assert gui_lib.paper(pid).starred  # typing "s" did not toggle it back
+
+
+class _Gate:
+    """Blocks an import inside its transaction until the test says go."""
+
+    def __init__(self, lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        real = lib._row_for
+
+        def slow(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            self.started.set()
+            self.release.wait(20)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(lib, "_row_for", slow)
+
+
+def _page(n: int, word: str) -> str:
+    lines = ["Mar 14", ""]
+    for i in range(n):
+        lines += [f"A {word} study number {i}", "", f"We look at {word} {i} closely. " * 5, ""]
+    return "\n".join(lines)
+
+
+def test_import_progress_then_cancel(
+    window: MainWindow,
+    qtbot: QtBot,
+    gui_lib: Library,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    page = tmp_path / "many.txt"
+    page.write_text(_page(1500, "walrus"), "utf-8")
+    seen: list[tuple[str, int, int]] = []
+    real_progress = window._job_progress
+    monkeypatch.setattr(window, "_job_progress", lambda *a: (seen.append(a), real_progress(*a)))
+    gate = _Gate(gui_lib, monkeypatch)
+    window.import_paths([page])
+    assert window.progress.isVisible() and window.cancel_button.isVisible()
+    qtbot.waitUntil(gate.started.is_set, timeout=10_000)
+    with qtbot.waitSignal(window.importFinished, timeout=20_000) as blocker:
+        window.cancel_job()
+        gate.release.set()
+    assert "cancelled" in blocker.args[0][0].error
+    assert gui_lib.count() == 101 and len(gui_lib.batches()) == 1
+    assert not window.progress.isVisible()
+    assert any(stage.startswith("Importing many.txt") for stage, _, _ in seen)
+
+
+def test_import_completes_with_progress(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library, tmp_path: Path
+) -> None:
+    page = tmp_path / "many.txt"
+    page.write_text(_page(1500, "narwhal"), "utf-8")
+    totals: list[int] = []
+    window.progress.valueChanged.connect(totals.append)
+    with qtbot.waitSignal(window.importFinished, timeout=60_000):
+        window.import_paths([page])
+    assert gui_lib.count() == 1601
+    assert totals  # the bar moved
+    assert window.last_summary is not None
+    window.last_summary.close()
+
+
+def test_unexpected_worker_error_is_shown(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_a: Any, **_k: Any) -> ImportReport:
+        raise RuntimeError("disk exploded")
+
+    monkeypatch.setattr(gui_lib, "import_file", boom)
+    window.import_paths([SAMPLE])
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10_000)
+    assert window.last_error is not None
+    assert "disk exploded" in window.last_error.text()
+    assert not window.progress.isVisible()
+    window.last_error.close()
+    assert gui_lib.count() == 101
+
+
+def test_quit_during_import_cancels_cleanly(
+    qtbot: QtBot, gui_lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _open(qtbot, gui_lib, tmp_path / "s.ini")
+    page = tmp_path / "many.txt"
+    page.write_text(_page(1200, "puffin"), "utf-8")
+    gate = _Gate(gui_lib, monkeypatch)
+    window.import_paths([page])
+    qtbot.waitUntil(gate.started.is_set, timeout=10_000)
+    timer = threading.Timer(0.3, gate.release.set)
+    timer.start()
+    window.close()
+    timer.join()
+    assert gui_lib.count() == 101 and len(gui_lib.batches()) == 1
+
+
+def test_settings_restored_across_restart(qtbot: QtBot, gui_lib: Library, tmp_path: Path) -> None:
+    ini = tmp_path / "restart.ini"
+    first = _open(qtbot, gui_lib, ini)
+    first.resize(720, 540)
+    first.splitter.setSizes([150, 330, 240])
+    sizes = first.splitter.sizes()
+    first.table.setColumnWidth(2, 211)
+    starred = first.sidebar_model.index_for_key("starred")
+    first.sidebar.setCurrentIndex(starred)
+    first.close()
+    second = _open(qtbot, gui_lib, ini)
+    assert (second.width(), second.height()) == (720, 540)
+    assert second.splitter.sizes() == sizes
+    assert second.table.columnWidth(2) == 211
+    assert second.sidebar.currentIndex().data(KEY_ROLE) == "starred"
+    assert second._base_query.starred is True
+    second.close()
+
+
+def test_welcome_panel_and_sample(qtbot: QtBot, tmp_path: Path) -> None:
+    lib = Library(tmp_path / "empty", background_index=True)
+    try:
+        window = _open(qtbot, lib, tmp_path / "w.ini")
+        assert window.centre.currentWidget() is window.welcome
+        with qtbot.waitSignal(window.importFinished, timeout=20_000):
+            window.welcome.sample_button.click()
+        qtbot.waitUntil(lambda: window.centre.currentWidget() is window.table, timeout=5000)
+        qtbot.waitUntil(lambda: window.model.rowCount() == 101, timeout=5000)
+        assert window.last_summary is not None
+        window.last_summary.close()
+        window.close()
+    finally:
+        lib.close()
+
+
+def test_second_instance_is_refused(tmp_path: Path) -> None:
+    first = app_module.acquire_lock(tmp_path / "lib")
+    assert first is not None
+    assert app_module.acquire_lock(tmp_path / "lib") is None
+    first.unlock()
+    again = app_module.acquire_lock(tmp_path / "lib")
+    assert again is not None
+    again.unlock()
+
+
+def test_excepthook_logs_and_keeps_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(self.text()) or 0)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    log_path = app_module.setup_logging()
+    app_module.install_excepthook(log_path)
+    try:
+        raise ValueError("slot went wrong")
+    except ValueError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert shown == ["Something went wrong: slot went wrong"]
+    assert "slot went wrong" in log_path.read_text("utf-8")
