@@ -37,6 +37,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -244,6 +245,7 @@ class MainWindow(QMainWindow):
 
         self.sidebar_model.reload()
         self.sidebar.expandAll()
+        self._fill_tag_filter()
         self._restore_sidebar_choice()
         self._update_welcome()
         self.run_query()
@@ -297,6 +299,11 @@ class MainWindow(QMainWindow):
             'Search  —  title:mamba  tag:to-read  note:idea  "a phrase"  distill*  AND OR NOT'
         )
         self.search_edit.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.tag_filter = QComboBox()
+        self.tag_filter.setObjectName("tagFilter")
+        self.tag_filter.setToolTip("Show only papers with this tag")
+        self.tag_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.tag_filter.addItem(icon("tag"), "Any tag", None)
         self.search_hint = QLabel()
         self.search_hint.setObjectName("searchHint")
         self.search_hint.setStyleSheet("color: #c0392b;")
@@ -480,6 +487,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.search_edit)
         toolbar.addAction(self.act_only_starred)
         toolbar.addAction(self.act_only_unread)
+        toolbar.addWidget(self.tag_filter)
         for act, text in (
             (self.act_star, "Star"),
             (self.act_read, "Read"),
@@ -497,6 +505,7 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.run_query)
         self.search_edit.textChanged.connect(lambda _t: self._search_timer.start())
         self.search_edit.returnPressed.connect(self.run_query)
+        self.tag_filter.currentIndexChanged.connect(lambda _i: self.run_query())
         self.sidebar.selectionModel().currentChanged.connect(self._on_sidebar_changed)
         self.sidebar.customContextMenuRequested.connect(self._sidebar_menu)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
@@ -587,8 +596,11 @@ class MainWindow(QMainWindow):
         sort, descending = self._sort
         if text and sort == "added" and not self._user_sorted:
             sort = "relevance"
+        tag = self.tag_filter.currentData()
+        tags = (*base.tags, str(tag)) if tag else base.tags
         return base.with_(
             text=text,
+            tags=tags,
             starred=True if self.act_only_starred.isChecked() else base.starred,
             read=False if self.act_only_unread.isChecked() else base.read,
             sort=sort,
@@ -783,7 +795,21 @@ class MainWindow(QMainWindow):
         self._update_welcome()
         self.run_query()
 
+    def _fill_tag_filter(self) -> None:
+        current = self.tag_filter.currentData()
+        blocker = self.tag_filter.blockSignals(True)
+        self.tag_filter.clear()
+        self.tag_filter.addItem(icon("tag"), "Any tag", None)
+        for tag in self.lib.tags():
+            self.tag_filter.addItem(f"{tag.name} ({tag.count})", tag.name)
+        found = self.tag_filter.findData(current) if current else 0
+        self.tag_filter.setCurrentIndex(max(found, 0))
+        self.tag_filter.blockSignals(blocker)
+        if current and found < 0:
+            self.run_query()  # the chosen tag is gone: show everything again
+
     def _reload_sidebar(self) -> None:
+        self._fill_tag_filter()
         current = self.sidebar.currentIndex()
         key = current.data(KEY_ROLE) if current.isValid() else "all"
         blocker = self.sidebar.selectionModel().blockSignals(True)

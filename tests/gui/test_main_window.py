@@ -388,3 +388,15 @@ def test_excepthook_logs_and_keeps_running(tmp_path: Path, monkeypatch: pytest.M
         sys.excepthook(type(exc), exc, exc.__traceback__)
     assert shown == ["Something went wrong: slot went wrong"]
     assert "slot went wrong" in log_path.read_text("utf-8")
+
+
+def test_tag_quick_filter(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
+    ids = gui_lib.query_ids(Query())[:2]
+    window.add_tags(ids, ["to-read"])
+    qtbot.waitUntil(lambda: window.tag_filter.findData("to-read") > 0, timeout=5000)
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.tag_filter.setCurrentIndex(window.tag_filter.findData("to-read"))
+    assert sorted(window.model.ids()) == sorted(ids)
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        qtbot.keyClicks(window.search_edit, "nosuchwordanywhere")
+    assert window.model.rowCount() == 0
