@@ -38,4 +38,4 @@ def test_sample_export_passes_bibtex_and_round_trips(tmp_path: Path, sample_path
         assert len(decode(entry.fields["abstract"])) >= len(normalise(paper.abstract))
     # The decoded LaTeX fragments of the page survive as Unicode.
     assert any("TÜLU 3" in p.abstract for p in papers.values())
-    assert "T{\\\"U}LU" in bib
+    assert 'T{\\"U}LU' in bib
