@@ -10,7 +10,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QLockFile, QTimer
+from PySide6.QtCore import QLockFile, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_ID, APP_NAME, __version__
@@ -54,6 +54,7 @@ def install_excepthook(log_path: Path) -> None:
             sys.__excepthook__(kind, exc, tb)
             return
         box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, f"Something went wrong: {exc}")
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText(
             "Your library is safe; the action was not completed.\n"
             f"Details were written to {log_path}."

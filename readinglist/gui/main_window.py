@@ -107,6 +107,14 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     return out
 
 
+def confirm(parent: QWidget, title: str, text: str) -> bool:
+    """Ask a yes/no question; *text* is shown as plain text, never as markup."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
 class _ChangeBridge(QObject):
     """Carries library change notices (from any thread) to the GUI thread."""
 
@@ -977,10 +985,7 @@ class MainWindow(QMainWindow):
             self.undo_stack.clear()
 
     def delete_tag(self, name: str) -> None:
-        answer = QMessageBox.question(
-            self, "Delete tag", f"Remove the tag “{name}” from every paper?"
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if confirm(self, "Delete tag", f"Remove the tag “{name}” from every paper?"):
             self._try(lambda: self.lib.delete_tag(name))
             self.undo_stack.clear()
 
@@ -988,7 +993,7 @@ class MainWindow(QMainWindow):
         try:
             fn()
         except (ValueError, KeyError) as exc:
-            QMessageBox.warning(self, APP_NAME, str(exc.args[0] if exc.args else exc))
+            self.show_error(str(exc.args[0] if exc.args else exc))
 
     def save_search(self) -> None:
         query = self.current_query()
@@ -1207,6 +1212,8 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str, exc: BaseException | None = None) -> None:
         """Tell the user something failed; the window stays usable."""
         box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=self)
+        # Messages quote file and tag names from outside: never render them as markup.
+        box.setTextFormat(Qt.TextFormat.PlainText)
         if exc is not None:
             import traceback
 
