@@ -29,7 +29,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
 
-from readinglist.gui.workers import safe_emit
 from readinglist.library import BatchInfo, Library, SavedSearchInfo, TagInfo
 from readinglist.query import Query
 from readinglist.records import PaperData
@@ -241,8 +240,8 @@ class PaperTableModel(QAbstractTableModel):
             if new_ids != self._ids:
                 self._reorder(new_ids)
             self._cache.clear()
-            safe_emit(
-                self.dataChanged, self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1)
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, COLUMN_COUNT - 1)
             )
         elif not same_papers:
             self.beginResetModel()
@@ -252,10 +251,10 @@ class PaperTableModel(QAbstractTableModel):
             self.endResetModel()
         if (old_query.sort, old_query.descending) != (self._query.sort, self._query.descending):
             self._emit_sort()
-        safe_emit(self.idsChanged)
+        self.idsChanged.emit()
 
     def _reorder(self, new_ids: list[int]) -> None:
-        safe_emit(self.layoutAboutToBeChanged)
+        self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_ids = [self._ids[i.row()] if i.isValid() else None for i in old]
         self._ids = new_ids
@@ -266,7 +265,7 @@ class PaperTableModel(QAbstractTableModel):
             for i, pid in zip(old, old_ids, strict=True)
         ]
         self.changePersistentIndexList(old, new)
-        safe_emit(self.layoutChanged)
+        self.layoutChanged.emit()
 
     def clear(self) -> None:
         """Show nothing (e.g. while the library is being swapped)."""
@@ -348,7 +347,7 @@ class PaperTableModel(QAbstractTableModel):
                 rows.append(row)
         last_col = COLUMN_COUNT - 1
         for first, last in _runs(sorted(set(rows))):
-            safe_emit(self.dataChanged, self.index(first, 0), self.index(last, last_col))
+            self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
 
     def remove_ids(self, ids: Iterable[int]) -> None:
         """Remove the rows of *ids* (trashed, purged) without resetting the model."""
@@ -364,7 +363,7 @@ class PaperTableModel(QAbstractTableModel):
             del self._ids[first : last + 1]
             self._row_of = None
             self.endRemoveRows()
-        safe_emit(self.idsChanged)
+        self.idsChanged.emit()
 
     # --- Qt model interface ----------------------------------------------------
 
@@ -465,7 +464,7 @@ class PaperTableModel(QAbstractTableModel):
         return _COLUMN_OF_SORT.get(self._query.sort, -1), order
 
     def _emit_sort(self) -> None:
-        safe_emit(self.sortChanged, *self.sort_indicator())
+        self.sortChanged.emit(*self.sort_indicator())
 
     # --- drag and drop ---------------------------------------------------------
 

@@ -23,7 +23,6 @@ its changes were made.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import logging
 import sys
@@ -32,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThreadPool, Signal, SignalInstance
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThreadPool, Signal
 
 from readinglist.library import Cancelled
 
@@ -43,7 +42,6 @@ __all__ = [
     "TaskState",
     "run_in_background",
     "running_tasks",
-    "safe_emit",
     "wait_for_all",
 ]
 
@@ -57,55 +55,6 @@ ProgressCallback = Callable[[str, int, int], None]
 # reporting every item would otherwise flood the event queue and make the
 # window *slower* than the work it is reporting on.
 MAX_PROGRESS_RATE = 20.0
-
-
-# --- working around PySide6 6.12.0 ------------------------------------------------
-#
-# In PySide6 6.12.0, ``SignalInstance.emit()`` returns ``True`` without taking
-# a reference to it, so every emit from Python lowers True's reference count
-# by one; on Python 3.11 (where True is not immortal) the interpreter
-# eventually aborts with "bool_dealloc: deallocating True or False".  6.11.x
-# is not affected.  The fix is to avoid 6.12.0; until then, signals emitted
-# from Python in this package go through :func:`safe_emit`, which gives the
-# reference back when (and only when) a probe shows the leak.
-
-_emit_leaks: bool | None = None
-
-
-class _Probe(QObject):
-    ping = Signal()
-
-
-def _detect_emit_leak() -> bool:
-    probe = _Probe()
-    count = 8
-    before = sys.getrefcount(True)
-    for _ in range(count):
-        probe.ping.emit()
-    lost = before - sys.getrefcount(True)
-    leaks = lost >= count
-    if leaks:
-        _give_back_true(lost)
-        log.warning("PySide6 signal emit leaks references to True; compensating")
-    return leaks
-
-
-def _give_back_true(n: int) -> None:
-    for _ in range(n):
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-
-
-def safe_emit(signal: SignalInstance, *args: object) -> None:
-    """Emit *signal* with *args*, undoing PySide6 6.12.0's reference leak.
-
-    Equivalent to ``signal.emit(*args)`` on PySide6 versions without the bug.
-    """
-    global _emit_leaks
-    if _emit_leaks is None:
-        _emit_leaks = _detect_emit_leak()
-    signal.emit(*args)
-    if _emit_leaks:
-        _give_back_true(1)
 
 
 # --- tasks -------------------------------------------------------------------------
@@ -351,7 +300,7 @@ class TaskHandle(QObject):
                     # app shows its error dialog (and pytest-qt fails the test).
                     sys.excepthook(type(error), error, error.__traceback__)
         finally:
-            safe_emit(self.finished)
+            self.finished.emit()
 
 
 def run_in_background(
