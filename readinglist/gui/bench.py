@@ -30,26 +30,24 @@ def _env(tmp: str) -> dict[str, str]:
     return env
 
 
+def _child(mode: str, folder: Path, env: dict[str, str]) -> str:
+    """Run one measurement in a fresh process; return its last line of output."""
+    out = subprocess.run(
+        [sys.executable, "-m", "readinglist.gui.bench", mode, str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
 def measure_gui(folder: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = _env(tmp)
         t0 = time.time()
-        out = subprocess.run(
-            [sys.executable, "-m", "readinglist.gui.bench", "first-paint", str(folder)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        ).stdout
-        painted = float(out.strip().splitlines()[-1])
-        out = subprocess.run(
-            [sys.executable, "-m", "readinglist.gui.bench", "typing", str(folder)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-        ).stdout
-        typing = json.loads(out.strip().splitlines()[-1])
+        painted = float(_child("first-paint", folder, env))
+        typing = json.loads(_child("typing", folder, env))
     return {"first_paint_ms": (painted - t0) * 1000, **typing}
 
 

@@ -86,7 +86,7 @@ from .models import (
     SidebarModel,
 )
 from .summary import ImportSummaryDialog
-from .workers import TaskHandle, run_in_background
+from .workers import Progress, TaskHandle, run_in_background
 
 log = logging.getLogger(__name__)
 
@@ -1092,14 +1092,7 @@ class MainWindow(QMainWindow):
                     break
             return reports
 
-        self._begin_job("Importing…")
-        self._job = run_in_background(
-            work,
-            on_success=self._import_done,
-            on_failure=self._job_failed,
-            on_cancelled=self._job_cancelled,
-            on_progress=self._job_progress,
-        )
+        self._run_job("Importing…", work, self._import_done)
 
     def _import_done(self, reports: list[ImportReport]) -> None:
         self._end_job()
@@ -1153,14 +1146,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Exported {result[1]} entries to {result[0]}", 8000)
             self.exportFinished.emit(result)
 
-        self._begin_job("Exporting…")
-        self._job = run_in_background(
-            work,
-            on_success=done,
-            on_failure=self._job_failed,
-            on_cancelled=self._job_cancelled,
-            on_progress=self._job_progress,
-        )
+        self._run_job("Exporting…", work, done)
 
     def copy_bibtex(self) -> None:
         from ..exporters.bibtex import dumps
@@ -1174,6 +1160,19 @@ class MainWindow(QMainWindow):
         )
 
     # --- background jobs ---------------------------------------------------------
+
+    def _run_job(
+        self, text: str, work: Callable[[Progress], Any], done: Callable[[Any], None]
+    ) -> None:
+        """Run a long job in the background with the status bar's progress and Cancel."""
+        self._begin_job(text)
+        self._job = run_in_background(
+            work,
+            on_success=done,
+            on_failure=self._job_failed,
+            on_cancelled=self._job_cancelled,
+            on_progress=self._job_progress,
+        )
 
     def _begin_job(self, text: str) -> None:
         self.job_label.setText(text)
@@ -1257,14 +1256,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Search index rebuilt ({n} papers).", 6000)
             self.run_query()
 
-        self._begin_job("Rebuilding the search index…")
-        self._job = run_in_background(
-            work,
-            on_success=done,
-            on_failure=self._job_failed,
-            on_cancelled=self._job_cancelled,
-            on_progress=self._job_progress,
-        )
+        self._run_job("Rebuilding the search index…", work, done)
 
     def about(self) -> None:
         from .. import __version__
