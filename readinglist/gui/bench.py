@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,7 @@ def _typing(folder: Path) -> None:
         "stalls_over_50ms": sum(1 for g in gaps if g > 50),
         "queries_finished": finished_queries[0],
         "final_rows": window.model.rowCount(),
+        "gui_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     print(json.dumps(result), flush=True)
 
