@@ -24,6 +24,7 @@ import re
 import shutil
 import struct
 import sys
+import threading
 import time
 import warnings
 import zlib
@@ -859,6 +860,12 @@ class SearchIndex:
         self.needs_rebuild = False
         self.repairs: list[str] = []
         self._ix = self._open()
+        # One searcher is kept open and refreshed when the index changes:
+        # opening one per keystroke re-reads every segment's files, and its
+        # paper-id column is turned into a list once instead of per hit.
+        self._searcher: Any = None
+        self._pid_list: list[int] = []
+        self._search_lock = threading.Lock()
         self._parser = self._make_parser()
 
     # --- opening -----------------------------------------------------------
@@ -997,6 +1004,7 @@ class SearchIndex:
 
     def clear(self) -> None:
         """Drop every document (the schema stays)."""
+        self._drop_searcher()
         self._ix.close()
         shutil.rmtree(self.folder, ignore_errors=True)
         self._ix = self._create()
@@ -1075,19 +1083,42 @@ class SearchIndex:
         _collect_terms(parsed, result)
         if parsed is wq.NullQuery:
             return result
-        with self._ix.searcher() as searcher:
-            pids = searcher.reader().column_reader("pid")
+        with self._search_lock:
+            searcher = self._fresh_searcher()
+            pids = self._pid_list
             if scored:
                 hits = searcher.search(parsed, limit=limit)
-                result.ids = [int(pids[d]) for d in hits.docs()]
+                result.ids = [pids[d] for d in hits.docs()]
             else:
                 docnums = searcher.docs_for_query(parsed)
-                result.ids = [int(pids[d]) for d in docnums]
+                result.ids = [pids[d] for d in docnums]
                 if limit is not None:
                     result.ids = result.ids[:limit]
         return result
 
+    def _drop_searcher(self) -> None:
+        with self._search_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def _fresh_searcher(self) -> Any:
+        """The kept searcher, brought up to date (call with the search lock held).
+
+        Whoosh's own ``refresh()`` reuses the readers of unchanged segments
+        and so misses deletions made in them; a changed index gets a new
+        searcher instead.
+        """
+        if self._searcher is not None:
+            if self._ix.latest_generation() == self._searcher.reader().generation():
+                return self._searcher
+            self._searcher.close()
+        self._searcher = self._ix.searcher()
+        self._pid_list = [int(v) for v in self._searcher.reader().column_reader("pid")]
+        return self._searcher
+
     def close(self) -> None:
+        self._drop_searcher()
         self._ix.close()
 
 
