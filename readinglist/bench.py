@@ -239,20 +239,15 @@ def print_table(results: list[dict[str, Any]]) -> None:
     ]
     for label, values in rows:
         print(_row(label, values))
-    gui = [r for r in results if "first_paint_ms" in r]
-    if gui:
-        print(
-            _row(
-                "GUI: start to first paint (ms)",
-                [f"{r.get('first_paint_ms', 0):.0f}" for r in results],
-            )
-        )
-        print(
-            _row(
-                "GUI: longest stall typing (ms)",
-                [f"{r.get('max_stall_ms', 0):.0f}" for r in results],
-            )
-        )
+    if any("first_paint_ms" in r for r in results):
+        gui_rows = [
+            ("GUI: start to first paint (ms)", "first_paint_ms"),
+            ("GUI: longest stall typing (ms)", "max_stall_ms"),
+            ("GUI: stalls over 50 ms while typing", "stalls_over_50ms"),
+            ("GUI: peak memory (MB)", "gui_peak_mb"),
+        ]
+        for label, key in gui_rows:
+            print(_row(label, [f"{r.get(key, 0):.0f}" for r in results]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -794,7 +794,6 @@ class MainWindow(QMainWindow):
         if self._sidebar_dirty:
             self._sidebar_dirty = False
             self._reload_sidebar()
-        self.detail.set_tag_completions([t.name for t in self.lib.tags()])
         current = self.detail.current_id()
         if current is not None and current in ids:
             row = self.model.row_of(current)
@@ -804,11 +803,14 @@ class MainWindow(QMainWindow):
         self.run_query()
 
     def _fill_tag_filter(self) -> None:
+        """Refill the tag quick filter and the detail pane's tag completions."""
+        tags = self.lib.tags()
+        self.detail.set_tag_completions([t.name for t in tags])
         current = self.tag_filter.currentData()
         blocker = self.tag_filter.blockSignals(True)
         self.tag_filter.clear()
         self.tag_filter.addItem(icon("tag"), "Any tag", None)
-        for tag in self.lib.tags():
+        for tag in tags:
             self.tag_filter.addItem(f"{tag.name} ({tag.count})", tag.name)
         found = self.tag_filter.findData(current) if current else 0
         self.tag_filter.setCurrentIndex(max(found, 0))
