@@ -183,7 +183,8 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     # loss, and much faster for bulk imports than FULL.
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=5000")
-    cur.execute("PRAGMA cache_size=-32000")
+    # 8 MB of page cache per connection: the pool holds several connections.
+    cur.execute("PRAGMA cache_size=-8000")
     cur.close()
 
 

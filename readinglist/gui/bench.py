@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-TYPED = "diffusion models for video"
+# Words from the sample page, so every keystroke finds something at every size.
+TYPED = "language models reasoning"
 
 
 def _env(tmp: str) -> dict[str, str]:
