@@ -193,6 +193,12 @@ def print_table(results: list[dict[str, Any]]) -> None:
     def rate(r: dict[str, Any], key: str) -> str:
         return f"{r['added'] / r[key]:,.0f}/s" if r.get(key) else "-"
 
+    def latency(label: str, key: str) -> list[tuple[str, list[str]]]:
+        return [
+            (f"{label}: median (ms)", [f"{statistics.median(r[key]):.1f}" for r in results]),
+            (f"{label}: p95 (ms)", [f"{_percentile(r[key], 95):.1f}" for r in results]),
+        ]
+
     rows = [
         ("import end to end (papers/s)", [rate(r, "import_s") for r in results]),
         ("  parse (papers/s)", [rate(r, "parse_s") for r in results]),
@@ -200,35 +206,10 @@ def print_table(results: list[dict[str, Any]]) -> None:
         ("  Whoosh index (papers/s)", [rate(r, "index_s") for r in results]),
         ("  FTS5 index, same texts (papers/s)", [rate(r, "fts_index_s") for r in results]),
         ("import end to end (s)", [f"{r['import_s']:.2f}" for r in results]),
-        (
-            "search, all matches: median (ms)",
-            [f"{statistics.median(r['search_ms']):.1f}" for r in results],
-        ),
-        (
-            "search, all matches: p95 (ms)",
-            [f"{_percentile(r['search_ms'], 95):.1f}" for r in results],
-        ),
-        (
-            "search, top 50: median (ms)",
-            [f"{statistics.median(r['search_top50_ms']):.1f}" for r in results],
-        ),
-        (
-            "search, top 50: p95 (ms)",
-            [f"{_percentile(r['search_top50_ms'], 95):.1f}" for r in results],
-        ),
-        (
-            "  FTS5 search: median (ms)",
-            [f"{statistics.median(r['fts_search_ms']):.1f}" for r in results],
-        ),
-        (
-            "  FTS5 search: p95 (ms)",
-            [f"{_percentile(r['fts_search_ms'], 95):.1f}" for r in results],
-        ),
-        (
-            "list with filters: median (ms)",
-            [f"{statistics.median(r['list_ms']):.1f}" for r in results],
-        ),
-        ("list with filters: p95 (ms)", [f"{_percentile(r['list_ms'], 95):.1f}" for r in results]),
+        *latency("search, all matches", "search_ms"),
+        *latency("search, top 50", "search_top50_ms"),
+        *latency("  FTS5 search", "fts_search_ms"),
+        *latency("list with filters", "list_ms"),
         ("BibTeX export of all (s)", [f"{r['export_s']:.2f}" for r in results]),
         ("open library (ms)", [f"{r['open_ms']:.0f}" for r in results]),
         ("database on disk (MB)", [f"{r['db_mb']:.1f}" for r in results]),
