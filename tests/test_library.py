@@ -258,11 +258,31 @@ def test_schema_version_and_migration_backup(
     def add_column(conn: object) -> None:
         conn.exec_driver_sql("ALTER TABLE papers ADD COLUMN extra TEXT")  # type: ignore[attr-defined]
 
+    current = dbmod.SCHEMA_VERSION
     monkeypatch.setattr(dbmod, "MIGRATIONS", [*dbmod.MIGRATIONS, add_column])
     monkeypatch.setattr(dbmod, "SCHEMA_VERSION", dbmod.SCHEMA_VERSION + 1)
     with Library(library_dir) as lib:
         assert any("backed up" in m for m in lib.db.migrations)
         assert lib.count() == 1
+    assert (library_dir / f"library.sqlite3.v{current}.bak").exists()
+
+
+def test_version_1_library_is_migrated(library_dir: Path) -> None:
+    with Library(library_dir) as lib:
+        lib.import_records(_result(ParsedPaper(title="Old paper")), "x")
+    path = library_dir / "library.sqlite3"
+    con = sqlite3.connect(path)
+    con.execute("DROP INDEX ix_papers_trashed_batch")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with Library(library_dir) as lib:
+        assert lib.count() == 1
+        assert any("1 -> 2" in step for step in lib.db.migrations)
+    con = sqlite3.connect(path)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    con.close()
+    assert "ix_papers_trashed_batch" in names
     assert (library_dir / "library.sqlite3.v1.bak").exists()
 
 

@@ -96,13 +96,14 @@ def _typing(folder: Path) -> None:
     from PySide6.QtTest import QTest
 
     from ..library import Library
-    from .app import make_app
+    from .app import make_app, tune_gc
     from .main_window import MainWindow
 
     app = make_app()
     lib = Library(folder, sync_index=False, background_index=True)
     window = MainWindow(lib)
     window.show()
+    tune_gc()  # as app.main() does
     gaps: list[float] = []
     clock = QElapsedTimer()
     ticker = QTimer(interval=1, timerType=Qt.TimerType.PreciseTimer)

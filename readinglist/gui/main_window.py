@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
         self._refresh_timer.timeout.connect(self._refresh_after_change)
         self._changed_ids: set[int] = set()
 
-        self.sidebar_model.reload()
+        # The sidebar model loaded itself when it was made.
         self.sidebar.expandAll()
         self._fill_tag_filter()
         self._restore_sidebar_choice()
