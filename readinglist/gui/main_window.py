@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QUndoStack,
 )
+from PySide6.QtGui import Qt as QtGuiNS
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
@@ -105,6 +106,15 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
         else:
             out.append(path)
     return out
+
+
+def as_label(text: str) -> str:
+    """Return *text* so that a QLabel in automatic format shows it literally.
+
+    Dialog labels guess whether text is markup; a tag named "<b>x</b>" must
+    still read as those characters.
+    """
+    return QtGuiNS.convertFromPlainText(text) if QtGuiNS.mightBeRichText(text) else text
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:
@@ -964,7 +974,9 @@ class MainWindow(QMainWindow):
         menu.exec(self.sidebar.viewport().mapToGlobal(pos))
 
     def rename_tag(self, name: str) -> None:
-        new, ok = QInputDialog.getText(self, "Rename tag", f"New name for “{name}”:", text=name)
+        new, ok = QInputDialog.getText(
+            self, "Rename tag", as_label(f"New name for “{name}”:"), text=name
+        )
         if ok and new.strip() and new.strip() != name:
             self._try(lambda: self.lib.rename_tag(name, new))
 
@@ -980,7 +992,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "Merge tags", "There is no other tag to merge into.")
             return
         target, ok = QInputDialog.getItem(
-            self, "Merge tags", f"Merge “{name}” into:", others, 0, False
+            self, "Merge tags", as_label(f"Merge “{name}” into:"), others, 0, False
         )
         if ok and target:
             self._try(lambda: self.lib.merge_tags([name], target))

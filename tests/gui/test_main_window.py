@@ -400,3 +400,14 @@ def test_tag_quick_filter(window: MainWindow, qtbot: QtBot, gui_lib: Library) ->
     with qtbot.waitSignal(window.queryFinished, timeout=10_000):
         qtbot.keyClicks(window.search_edit, "nosuchwordanywhere")
     assert window.model.rowCount() == 0
+
+
+def test_markup_in_labels_is_shown_literally() -> None:
+    from PySide6.QtGui import QTextDocument
+
+    from readinglist.gui.main_window import as_label
+
+    assert as_label("plain tag") == "plain tag"
+    doc = QTextDocument()
+    doc.setHtml(as_label("Rename “<b>x</b>”:"))
+    assert doc.toPlainText() == "Rename “<b>x</b>”:"
