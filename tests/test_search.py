@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 import re
 import sys
@@ -14,13 +15,15 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 
-from readinglist import search
 from readinglist.search import (
     IndexDoc,
     PositionsFormat,
     SearchIndex,
     SearchResult,
     WordAnalyzer,
+    analysis,
+    bulkwriter,
+    codec,
     highlight_spans,
 )
 
@@ -85,10 +88,10 @@ def test_analyzer_matches_whoosh_chain(options: dict[str, Any]) -> None:
     if options.get("tokenize") is False:
         texts = ["Models", "the", "a", "Ünïcode", "Distilled"]
     for text in texts:
-        assert _tokens(search._TEXT_ANALYZER, text, **options) == _tokens(
+        assert _tokens(analysis._TEXT_ANALYZER, text, **options) == _tokens(
             reference_text, text, **options
         ), text
-        assert _tokens(search._NAME_ANALYZER, text, **options) == _tokens(
+        assert _tokens(analysis._NAME_ANALYZER, text, **options) == _tokens(
             reference_name, text, **options
         ), text
 
@@ -105,7 +108,7 @@ def test_term_positions_is_the_token_stream_grouped() -> None:
     words = [*" ".join(_sample_texts()).split(), "the", "of", "a", "I", "x.y", "(a)", "İ"]
     texts = TRICKY + _sample_texts()
     texts += [" ".join(rng.choices(words, k=rng.randint(0, 400))) for _ in range(200)]
-    for analyzer in (search._TEXT_ANALYZER, search._NAME_ANALYZER):
+    for analyzer in (analysis._TEXT_ANALYZER, analysis._NAME_ANALYZER):
         for text in texts:
             grouped = _grouped(analyzer, text)
             length, positions = analyzer.term_positions(text)
@@ -116,7 +119,7 @@ def test_term_positions_is_the_token_stream_grouped() -> None:
 def test_whitespace_never_splits_a_word() -> None:
     # term_positions() looks up whole whitespace-separated chunks, which is
     # exact only if no character str.split() splits on can be inside a word.
-    word = re.compile(search._WORD)
+    word = re.compile(analysis._WORD)
     separators = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
     assert len(separators) > 20
     for char in separators:
@@ -126,7 +129,7 @@ def test_whitespace_never_splits_a_word() -> None:
 
 
 def test_stop_words_go_but_phrase_positions_stay_consistent() -> None:
-    ana = search._TEXT_ANALYZER
+    ana = analysis._TEXT_ANALYZER
     assert [(t.text, t.pos) for t in ana("The state of the art", positions=True)] == [
         ("state", 1),
         ("art", 2),
@@ -140,7 +143,7 @@ def test_stop_words_go_but_phrase_positions_stay_consistent() -> None:
 
 
 def test_stemming_lowercase_and_markdown() -> None:
-    ana = search._TEXT_ANALYZER
+    ana = analysis._TEXT_ANALYZER
     assert [t.text for t in ana("Models MODELLING distillation")] == [
         "model",
         "model",
@@ -151,7 +154,7 @@ def test_stemming_lowercase_and_markdown() -> None:
         "wavelet",
         "trick",
     ]
-    assert [t.text for t in search._NAME_ANALYZER("**Ada** Lovelace-King")] == [
+    assert [t.text for t in analysis._NAME_ANALYZER("**Ada** Lovelace-King")] == [
         "ada",
         "lovelace",
         "king",
@@ -239,10 +242,10 @@ def _dump(ix: Any) -> dict[str, Any]:
 def _whoosh_reference(folder: Path, docs: list[IndexDoc]) -> Any:
     """The same documents written by Whoosh's own writer and codec."""
     folder.mkdir()
-    ix = whoosh_index.create_in(str(folder), search._schema())
+    ix = whoosh_index.create_in(str(folder), analysis._schema())
     with ix.writer() as writer:
         for doc in docs:
-            fields = {k: v for k, v in search._fields_of(doc).items() if v != ""}
+            fields = {k: v for k, v in bulkwriter._fields_of(doc).items() if v != ""}
             writer.add_document(**fields)
     return ix
 
@@ -377,15 +380,15 @@ def test_a_failed_document_leaves_no_postings(tmp_path: Path) -> None:
     docs = _corpus(12)
     ix = SearchIndex(tmp_path / "index")
     try:
-        writer = search._BulkWriter(ix._ix)
+        writer = bulkwriter._BulkWriter(ix._ix)
         for doc in docs[:6]:
-            writer.add_fields(search._fields_of(doc))
+            writer.add_fields(bulkwriter._fields_of(doc))
         # Fails in the note, after its pid, abstract and title went in.
-        bad = {**search._fields_of(docs[6]), "note": 12345}
+        bad = {**bulkwriter._fields_of(docs[6]), "note": 12345}
         with pytest.raises(AttributeError):
             writer.add_fields(bad)
         for doc in docs[6:]:
-            writer.add_fields(search._fields_of(doc))
+            writer.add_fields(bulkwriter._fields_of(doc))
         writer.commit()
         reference = _whoosh_reference(tmp_path / "ref", docs)
         try:
@@ -419,3 +422,21 @@ def test_reopened_index_searches(tmp_path: Path) -> None:
         assert again.search("tag:vision").ids
     finally:
         again.close()
+
+
+def test_pickled_classes_keep_the_package_name(tmp_path: Path) -> None:
+    # Whoosh pickles the schema's analyzer and format and each segment's codec
+    # into the table of contents.  Indexes written when readinglist.search was
+    # one module name them readinglist.search.<class>; so must new ones, or
+    # either version would find the other's index unreadable.
+    for cls in (WordAnalyzer, PositionsFormat, codec._Codec):
+        assert cls.__module__ == "readinglist.search"
+        assert pickle.loads(pickle.dumps(cls)) is cls
+    ix = SearchIndex(tmp_path / "index")
+    try:
+        ix.index(_corpus(5), replace=False)
+    finally:
+        ix.close()
+    toc = b"".join(path.read_bytes() for path in (tmp_path / "index").glob("*.toc"))
+    assert b"readinglist.search" in toc
+    assert b"readinglist.search." not in toc

@@ -1,0 +1,339 @@
+"""The index in a library folder: :class:`SearchIndex`, opening, writing and searching.
+
+This module owns the index's life: opening it (moving a damaged or outdated
+one aside and recreating it empty), the stamp recording which database
+change it reflects, adding and deleting documents through
+:class:`~.bulkwriter._BulkWriter`, comparing it with the database, and
+parsing and running queries with one searcher kept open.  Searching is
+plain Whoosh.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import shutil
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh import collectors, index, qparser
+from whoosh import query as wq
+
+from .analysis import (
+    DEFAULT_FIELDS,
+    FIELD_ALIASES,
+    FIELD_BOOSTS,
+    INDEX_SCHEMA_VERSION,
+    IndexDoc,
+    _schema,
+)
+from .bulkwriter import _BulkWriter, _fields_of
+from .results import IndexCheck, QuerySyntaxError, SearchResult, _collect_terms
+
+STAMP_FILE = "readinglist-stamp.json"
+
+
+_FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):")
+
+
+class _AllHitsCollector(collectors.UnlimitedCollector):  # type: ignore[misc]  # untyped
+    """Whoosh's collector of every hit, sorted without a Python key function.
+
+    Whoosh sorts all hits with a lambda key: at 100,000 papers that one sort
+    held the GIL for 100-600 ms and froze the window while a search ran in
+    its worker.  Storing (negated score, docnum) lets the sort run in C.
+    """
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.items.append((0 - score, global_docnum))
+        self.docset.add(global_docnum)
+        return 0 - score
+
+    def results(self) -> Any:
+        self.items.sort()
+        items = [(0 - score, docnum) for score, docnum in self.items]
+        return self._results(items, docset=self.docset)
+
+
+class SearchIndex:
+    """The Whoosh index in a folder of the library.
+
+    Opening never fails on a damaged index: a missing, unreadable or outdated
+    index folder is moved aside and recreated empty, and :attr:`needs_rebuild`
+    tells the owner to refill it from the database.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.needs_rebuild = False
+        self.repairs: list[str] = []
+        self._ix = self._open()
+        # One searcher is kept open and refreshed when the index changes:
+        # opening one per keystroke re-reads every segment's files, and its
+        # paper-id column is turned into a list once instead of per hit.
+        self._searcher: Any = None
+        self._pid_list: list[int] = []
+        self._search_lock = threading.Lock()
+        self._parser = self._make_parser()
+
+    # --- opening -----------------------------------------------------------
+
+    def _open(self) -> Any:
+        # A damaged index makes Whoosh leave files open when it gives up.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return self._open_or_create()
+            finally:
+                gc.collect()
+
+    def _open_or_create(self) -> Any:
+        stamp = self._read_stamp()
+        try:
+            exists = index.exists_in(str(self.folder))
+        except Exception as exc:  # A garbled table of contents fails here.
+            self._move_aside(f"unreadable ({type(exc).__name__}: {exc})")
+            return self._create()
+        if exists:
+            if stamp.get("schema") == INDEX_SCHEMA_VERSION:
+                try:
+                    ix = index.open_dir(str(self.folder))
+                    # Touch the reader: a truncated segment fails here, not at open.
+                    with ix.reader() as reader:
+                        reader.doc_count()
+                    return ix
+                except Exception as exc:  # Whoosh raises many kinds on damage.
+                    self._move_aside(f"unreadable ({type(exc).__name__}: {exc})")
+            else:
+                self._move_aside("built by another version")
+        elif self.folder.exists() and any(self.folder.iterdir()):
+            self._move_aside("incomplete")
+        elif stamp or not self.folder.exists():
+            self.repairs.append("search index missing: rebuilding")
+        return self._create()
+
+    def _move_aside(self, why: str) -> None:
+        aside = self.folder.with_name(f"{self.folder.name}.broken-{int(time.time())}")
+        try:
+            self.folder.rename(aside)
+            # Keep only the newest broken copy, for diagnosis, not forever.
+            for old in self.folder.parent.glob(f"{self.folder.name}.broken-*"):
+                if old != aside:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.repairs.append(f"search index {why}: rebuilding")
+
+    def _create(self) -> Any:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ix = index.create_in(str(self.folder), _schema())
+        self.needs_rebuild = True
+        self._write_stamp(-1)
+        return ix
+
+    def _read_stamp(self) -> dict[str, Any]:
+        try:
+            data = json.loads((self.folder / STAMP_FILE).read_text("utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _write_stamp(self, changes: int) -> None:
+        tmp = self.folder / (STAMP_FILE + ".tmp")
+        tmp.write_text(json.dumps({"schema": INDEX_SCHEMA_VERSION, "changes": changes}))
+        tmp.replace(self.folder / STAMP_FILE)
+
+    @property
+    def seen_changes(self) -> int:
+        """The database change counter the index was last brought up to."""
+        value = self._read_stamp().get("changes", -1)
+        return int(value) if isinstance(value, int) else -1
+
+    def mark_in_step(self, changes: int) -> None:
+        """Record that the index reflects the database at change counter *changes*."""
+        self._write_stamp(changes)
+        self.needs_rebuild = False
+
+    # --- writing -----------------------------------------------------------
+
+    def _writer(self) -> _BulkWriter:
+        # One writer per operation; a second process holding the lock gets a
+        # few seconds before we give up with Whoosh's LockError.  Ours even
+        # for deletes: a commit may merge small segments, which it does fast.
+        return _BulkWriter(self._ix, timeout=10.0)
+
+    def index(
+        self,
+        docs: Iterable[IndexDoc],
+        *,
+        progress: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        replace: bool = True,
+    ) -> int:
+        """Add or replace *docs* in one writer; return how many were written.
+
+        With ``replace=False`` (a fresh index or new papers) documents are
+        added without the per-document delete that an update costs.
+        """
+        writer = self._writer()
+        count = 0
+        replaced: list[int] = []
+        try:
+            for doc in docs:
+                if cancelled is not None and count % 500 == 0 and cancelled():
+                    writer.cancel()
+                    return 0
+                if replace:
+                    replaced.append(doc.id)
+                writer.add_fields(_fields_of(doc))
+                count += 1
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+            # The old versions, all at once (they are in committed segments only).
+            writer.delete_unique("pid", replaced)
+        except BaseException:
+            if not writer.is_closed:  # add_fields() may have given up on it already.
+                writer.cancel()
+            raise
+        writer.commit()
+        return count
+
+    def delete(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        writer = self._writer()
+        try:
+            writer.delete_unique("pid", ids)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def clear(self) -> None:
+        """Drop every document (the schema stays)."""
+        self._drop_searcher()
+        self._ix.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self._ix = self._create()
+
+    # --- reading -----------------------------------------------------------
+
+    def doc_count(self) -> int:
+        with self._ix.reader() as reader:
+            return int(reader.doc_count())
+
+    def revisions(self) -> dict[int, int]:
+        """Return ``{paper id: revision}`` for every live document."""
+        with self._ix.reader() as reader:
+            if reader.doc_count() == 0:
+                return {}
+            pids = reader.column_reader("pid")
+            revs = reader.column_reader("rev")
+            return {int(pids[n]): int(revs[n]) for n in reader.all_doc_ids()}
+
+    def compare(self, expected: dict[int, int]) -> IndexCheck:
+        """Compare the index with ``{paper id: revision}`` from the database."""
+        have = self.revisions()
+        check = IndexCheck()
+        for pid, rev in expected.items():
+            got = have.get(pid)
+            if got is None:
+                check.missing.append(pid)
+            elif got != rev:
+                check.stale.append(pid)
+        check.extra = [pid for pid in have if pid not in expected]
+        return check
+
+    def _make_parser(self) -> qparser.QueryParser:
+        parser = qparser.MultifieldParser(
+            list(DEFAULT_FIELDS), self._ix.schema, fieldboosts=FIELD_BOOSTS
+        )
+        parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+        return parser
+
+    def parse(self, text: str) -> wq.Query:
+        """Parse the user's query, raising :class:`QuerySyntaxError` with a hint."""
+        known = set(self._ix.schema.names()) | {a for v in FIELD_ALIASES.values() for a in v}
+        for name in _FIELD_RE.findall(text):
+            if name.lower() not in known and name.lower() not in {"http", "https", "doi"}:
+                fields_hint = ", ".join(sorted(["title", "abstract", "author", "tag", "note"]))
+                raise QuerySyntaxError(f"unknown field '{name}:' (try {fields_hint})")
+        if text.count('"') % 2:
+            raise QuerySyntaxError("a phrase is missing its closing quote")
+        if text.count("(") != text.count(")"):
+            raise QuerySyntaxError("unbalanced parentheses")
+        try:
+            parsed: wq.Query = self._parser.parse(text)
+        except Exception as exc:  # Whoosh's parser raises assorted errors.
+            raise QuerySyntaxError(f"cannot read this query ({exc})") from exc
+        return self._phrases_to_terms(parsed)
+
+    def _phrases_to_terms(self, q: wq.Query) -> wq.Query:
+        """Turn phrases on fields without positions (tags, citekey) into whole terms.
+
+        A phrase typed without a field is tried on every default field, and
+        Whoosh refuses a phrase on a field that stores no positions; for a
+        tag, the phrase's words joined by a space are the whole tag.
+        """
+        if isinstance(q, wq.Phrase):
+            fmt = self._ix.schema[q.fieldname].format
+            if not fmt.supports("positions"):
+                return wq.Term(q.fieldname, " ".join(str(w) for w in q.words))
+            return q
+        result: wq.Query = q.apply(self._phrases_to_terms)
+        return result
+
+    def search(self, text: str, limit: int | None = None, *, scored: bool = True) -> SearchResult:
+        """Return ids matching *text*, best first when *scored*."""
+        parsed = self.parse(text)
+        result = SearchResult(ids=[])
+        _collect_terms(parsed, result)
+        if parsed is wq.NullQuery:
+            return result
+        with self._search_lock:
+            searcher = self._fresh_searcher()
+            pids = self._pid_list
+            if scored and limit is None:
+                collector = _AllHitsCollector()
+                searcher.search_with_collector(parsed, collector)
+                result.ids = [pids[d] for d in collector.results().docs()]
+            elif scored:
+                hits = searcher.search(parsed, limit=limit)
+                result.ids = [pids[d] for d in hits.docs()]
+            else:
+                docnums = searcher.docs_for_query(parsed)
+                result.ids = [pids[d] for d in docnums]
+                if limit is not None:
+                    result.ids = result.ids[:limit]
+        return result
+
+    def _drop_searcher(self) -> None:
+        with self._search_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
+
+    def _fresh_searcher(self) -> Any:
+        """The kept searcher, brought up to date (call with the search lock held).
+
+        Whoosh's own ``refresh()`` reuses the readers of unchanged segments
+        and so misses deletions made in them; a changed index gets a new
+        searcher instead.
+        """
+        if self._searcher is not None:
+            if self._ix.latest_generation() == self._searcher.reader().generation():
+                return self._searcher
+            self._searcher.close()
+        self._searcher = self._ix.searcher()
+        self._pid_list = [int(v) for v in self._searcher.reader().column_reader("pid")]
+        return self._searcher
+
+    def close(self) -> None:
+        self._drop_searcher()
+        self._ix.close()

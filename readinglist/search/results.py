@@ -1,0 +1,83 @@
+"""What a search hands back: matching ids, the terms to highlight, index checks.
+
+This module owns :class:`SearchResult` (paper ids, best first, and the terms
+and prefixes each field matched), :func:`highlight_spans` (the character
+spans of a text that matched, found with the index's own analyzers),
+:class:`IndexCheck` (how the index differs from the database) and
+:class:`QuerySyntaxError`.  None of them holds a Whoosh object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from .analysis import _NAME_ANALYZER, _TEXT_ANALYZER
+
+
+class QuerySyntaxError(ValueError):
+    """The user's query cannot be understood; the message is a short hint."""
+
+
+@dataclass
+class SearchResult:
+    """Matching paper ids, best first, and the terms used for highlighting."""
+
+    ids: list[int]
+    terms: dict[str, set[str]] = field(default_factory=dict)
+    prefixes: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass
+class IndexCheck:
+    """Differences between the index and the database."""
+
+    missing: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+def _collect_terms(q: wq.Query, result: SearchResult) -> None:
+    """Gather plain and prefix terms per field, for highlighting."""
+    if isinstance(q, wq.Prefix | wq.Wildcard):
+        stem = str(q.text).rstrip("*?")
+        result.prefixes.setdefault(q.fieldname, set()).add(stem.lower())
+        return
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.Term):
+        value = q.text.decode("utf-8") if isinstance(q.text, bytes) else str(q.text)
+        result.terms.setdefault(q.fieldname, set()).add(value)
+        return
+    if isinstance(q, wq.Phrase):
+        for word in q.words:
+            result.terms.setdefault(q.fieldname, set()).add(str(word))
+        return
+    for child in q.children():
+        _collect_terms(child, result)
+
+
+def highlight_spans(text: str, fieldname: str, result: SearchResult) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` character spans of *text* that matched the search."""
+    terms = result.terms.get(fieldname, set())
+    prefixes = result.prefixes.get(fieldname, set())
+    if not (terms or prefixes) or not text:
+        return []
+    analyzer = _TEXT_ANALYZER if fieldname in {"title", "abstract", "note"} else _NAME_ANALYZER
+    spans: list[tuple[int, int]] = []
+    # Prefixes match the unstemmed word, as Whoosh does at search time; the
+    # same word pattern as the index, so "**bold**" is the word "bold".
+    if prefixes:
+        for tok in _NAME_ANALYZER(text, chars=True):
+            if any(tok.text.startswith(p) for p in prefixes):
+                spans.append((tok.startchar, tok.endchar))
+    if terms:
+        for tok in analyzer(text, chars=True, removestops=False):
+            if tok.text in terms:
+                spans.append((tok.startchar, tok.endchar))
+    return sorted(set(spans))
