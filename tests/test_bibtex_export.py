@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pylatexenc import latex2text
 
 from readinglist.citekeys import make_citekey
-from readinglist.exporters import EXPORTERS, SUFFIXES, bibtex
+from readinglist.exporters import EXPORTERS, SUFFIXES, latex_text, title_case
 from readinglist.exporters.bibtex import dump, dumps, encode_text, entry, entry_type, protect_title
 from readinglist.records import PaperData
 
@@ -272,8 +272,8 @@ def _reference_protected_runs(title: str) -> list[int]:
     """The protection rule applied to every run, without the exporter's shortcuts."""
     return [
         m.start()
-        for m in bibtex._RUN.finditer(title)
-        if bibtex._run_needs_protection(title, m.start(), m.group())
+        for m in title_case._RUN.finditer(title)
+        if title_case._run_needs_protection(title, m.start(), m.group())
     ]
 
 
@@ -284,8 +284,8 @@ def _reference_protected_runs(title: str) -> list[int]:
     | st.text(max_size=40)
 )
 def test_word_shortcuts_agree_with_the_rule(title: str) -> None:
-    clean = bibtex._clean(title)
-    assert bibtex._protected_runs(clean) == _reference_protected_runs(clean)
+    clean = latex_text._clean(title)
+    assert title_case._protected_runs(clean) == _reference_protected_runs(clean)
 
 
 @settings(max_examples=200, deadline=None)
