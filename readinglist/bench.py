@@ -101,9 +101,9 @@ def _time_queries(fn: Any, queries: list[str], rounds: int = 5) -> list[float]:
 
 def run_size(n: int, workdir: Path) -> dict[str, Any]:
     """Measure one library size; returns the figures as a dict."""
+    from .core.query import Query
     from .importers import parse
     from .library import Library
-    from .query import Query
 
     page = workdir / f"page-{n}.txt"
     page.write_text(make_page(n), "utf-8")

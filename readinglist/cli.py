@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from .core.exports import ExportScope
+from .core.progress import Progress
+from .core.query import SORT_KEYS, Query, compose, first_direction
+from .core.tags import parse_tag_list
 from .db import DatabaseError
 from .library import Library
 from .paths import resolve_library_dir
-from .query import SORT_KEYS, Query
 from .records import PaperData
 from .search import QuerySyntaxError
 
@@ -64,15 +67,34 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
 
 
 def _query(args: argparse.Namespace, text: str = "") -> Query:
-    read = True if args.read else False if args.unread else None
-    return Query(
-        text=text,
-        tags=tuple(args.tag),
+    """The query of the filter options; the same rules as the window's (core.query.compose)."""
+    return compose(
+        Query(trashed=args.trash),
+        text,
+        tags=args.tag,
         starred=True if args.starred else None,
-        read=read,
-        trashed=args.trash,
-        sort=args.sort or ("relevance" if text else "added"),
+        read=True if args.read else False if args.unread else None,
+        sort=args.sort,
+        descending=first_direction(args.sort or ""),
     )
+
+
+class _TerminalProgress:
+    """Shows a long operation's progress on one stderr line when it is a terminal."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.progress = Progress(self._show, min_interval=0.2)
+
+    def _show(self, _stage: str, _done: int, _total: int) -> None:
+        if self.live:
+            sys.stderr.write("\r\033[K" + self.progress.describe())
+            sys.stderr.flush()
+
+    def end(self) -> None:
+        if self.live:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,8 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("import", help="import papers from files")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("import", help="import papers from files and folders")
+    p.add_argument("files", nargs="+", metavar="FILE", help="a file, or a folder to import all of")
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
 
     p = sub.add_parser("list", help="list papers")
@@ -109,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tag", help="add or remove tags")
     p.add_argument("ids", nargs="+", metavar="ID")
-    p.add_argument("--add", nargs="+", default=[], metavar="T")
-    p.add_argument("--remove", nargs="+", default=[], metavar="T")
+    p.add_argument("--add", nargs="+", default=[], metavar="T", help="tags (or 'a, b') to add")
+    p.add_argument("--remove", nargs="+", default=[], metavar="T", help="tags to remove")
 
     for name, helptext in [
         ("star", "star papers"),
@@ -228,39 +250,22 @@ def _open_gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 def _dispatch(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     cmd = args.command
     if cmd == "import":
-        status = 0
-        reports = []
-        for name in args.files:
-            report = lib.import_file(Path(name))
-            reports.append(report)
-            if not report.ok:
-                status = 1
-            if not args.json:
+        shown = _TerminalProgress()
+        try:
+            reports = lib.import_paths([Path(n) for n in args.files], shown.progress)
+        finally:
+            shown.end()
+        if args.json:
+            json.dump([r.to_json() for r in reports], out, ensure_ascii=False, indent=1)
+            out.write("\n")
+        else:
+            for report in reports:
                 out.write(report.summary() + "\n")
                 for problem in report.problems:
                     out.write("  " + problem.describe(report.file_name) + "\n")
                 if report.error:
                     print(f"readinglist: {report.error}", file=sys.stderr)
-        if args.json:
-            json.dump(
-                [
-                    {
-                        "file": r.file_name,
-                        "format": r.format,
-                        "label": r.label,
-                        "added": r.added,
-                        "duplicates": [{"title": t, "existing_id": i} for t, i in r.duplicates],
-                        "problems": [p.describe(r.file_name) for p in r.problems],
-                        "error": r.error or None,
-                    }
-                    for r in reports
-                ],
-                out,
-                ensure_ascii=False,
-                indent=1,
-            )
-            out.write("\n")
-        return status
+        return 0 if reports and all(r.ok for r in reports) else 1
     if cmd == "list":
         _print_papers(lib.papers(_query(args)), args.json, out)
         return 0
@@ -287,9 +292,9 @@ def _dispatch(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
             if not args.add and not args.remove:
                 raise CliError("say --add T... and/or --remove T...", 2)
             if args.add:
-                lib.add_tags(ids, args.add)
+                lib.add_tags(ids, parse_tag_list(args.add))
             if args.remove:
-                lib.remove_tags(ids, args.remove)
+                lib.remove_tags(ids, parse_tag_list(args.remove))
         elif cmd in {"star", "unstar"}:
             lib.set_starred(ids, cmd == "star")
         elif cmd in {"mark-read", "mark-unread"}:
@@ -313,14 +318,11 @@ def _dispatch(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
         q = _query(args, args.query or "")
         if args.ids:
             q = q.with_(ids=tuple(_ids([args.ids])))
-        ids = lib.query_ids(q)
+        ids = lib.export_ids(ExportScope.VIEW, view=q)
         if args.output:
             target = Path(args.output)
-            tmp = target.with_name(target.name + ".part")
             try:
-                with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-                    count = lib.export_bibtex(ids, fh)
-                tmp.replace(target)
+                count = lib.export_to_file(ids, target)
             except OSError as exc:
                 raise CliError(f"{target}: cannot write ({exc.strerror or exc})") from exc
             print(f"exported {count} entries to {target}", file=sys.stderr)

@@ -219,3 +219,20 @@ def test_killed_import_leaves_nothing_partial(tmp_path: Path) -> None:
         assert library.count() in (0, 20000)
         assert len(library.batches()) == (1 if library.count() else 0)
         assert library.check_index().ok
+
+
+def test_import_a_folder_and_tag_a_comma_list(tmp_path: Path, sample_path: Path) -> None:
+    """The command line accepts a folder, as a drop on the window does."""
+    lib = tmp_path / "lib"
+    folder = tmp_path / "papers"
+    (folder / "march").mkdir(parents=True)
+    (folder / "march" / "page.txt").write_bytes(sample_path.read_bytes())
+    (folder / "refs.bib").write_text("@article{k1, title={A Folder Paper}, year={2020}}\n")
+    status, out = cli(lib, "import", str(folder))
+    assert status == 0
+    assert "page.txt [Mar 11]: 101 added" in out and "refs.bib: 1 added" in out
+    status, out = cli(lib, "search", "title:folder", "--json")
+    (paper,) = json.loads(out)
+    assert cli(lib, "tag", str(paper["id"]), "--add", "to-read, Deep  Learning", "to-READ")[0] == 0
+    _, out = cli(lib, "show", str(paper["id"]), "--json")
+    assert json.loads(out)["tags"] == ["Deep Learning", "to-read"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from readinglist import db as dbmod
-from readinglist.library import Cancelled, Library, normalise_title
-from readinglist.query import Query
+from readinglist.core.query import Query
+from readinglist.library import Cancelled, ImportPlanner, Library, Progress, normalise_title
 from readinglist.records import ParsedPaper, ParseResult
 from readinglist.search import QuerySyntaxError
 
@@ -69,7 +69,7 @@ def test_failed_import_changes_nothing(library: Library, monkeypatch: pytest.Mon
     library.import_records(_result(ParsedPaper(title="Existing")), "a")
     before = library.changes()
     calls = {"n": 0}
-    real = library._row_for
+    real = ImportPlanner.row_for
 
     def explode(*args: object, **kwargs: object) -> dict[str, object]:
         calls["n"] += 1
@@ -77,7 +77,7 @@ def test_failed_import_changes_nothing(library: Library, monkeypatch: pytest.Mon
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(library, "_row_for", explode)
+    monkeypatch.setattr(ImportPlanner, "row_for", explode)
     papers = [ParsedPaper(title=f"Paper {i}") for i in range(5)]
     with pytest.raises(RuntimeError):
         library.import_records(_result(*papers), "b")
@@ -89,8 +89,10 @@ def test_failed_import_changes_nothing(library: Library, monkeypatch: pytest.Mon
 
 def test_cancel_before_commit_changes_nothing(library: Library) -> None:
     with pytest.raises(Cancelled):
+        cancelled = Progress()
+        cancelled.cancel()
         library.import_records(
-            _result(*(ParsedPaper(title=f"T {i}") for i in range(10))), "x", cancelled=lambda: True
+            _result(*(ParsedPaper(title=f"T {i}") for i in range(10))), "x", progress=cancelled
         )
     assert library.count() == 0 and library.batches() == []
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from PySide6.QtGui import QUndoCommand
 
+from ..core.tags import parse_tag_list
 from ..library import Library
 
 
@@ -93,7 +94,7 @@ class SetTagsCommand(QUndoCommand):
         super().__init__("Edit tags")
         self.lib, self.pid = lib, pid
         self.old = list(lib.paper(pid).tags)
-        self.new = [t for t in dict.fromkeys(" ".join(t.split()) for t in tags) if t]
+        self.new = parse_tag_list(tags)
 
     def _apply(self, current: Sequence[str], wanted: Sequence[str]) -> None:
         low = {t.casefold() for t in wanted}

@@ -65,6 +65,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.tags import parse_tag_list
 from ..records import PaperData
 from ..search import SearchResult, highlight_spans
 from .icons import icon
@@ -88,22 +89,6 @@ _MAX_LINK_CHARS = 64
 
 NOTE_PLACEHOLDER = "Write a note in Markdown — saved automatically"
 EMPTY_TEXT = "Select a paper to see its details"
-
-
-def parse_tags(text: str) -> list[str]:
-    """Split comma-separated tag text into clean, unique tag names.
-
-    Whitespace is trimmed and collapsed, empty entries dropped, and repeats
-    removed case-insensitively, keeping the first spelling and the order.
-    """
-    tags: list[str] = []
-    seen: set[str] = set()
-    for part in text.split(","):
-        name = " ".join(part.split())
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
-            tags.append(name)
-    return tags
 
 
 def is_safe_url(url: str) -> bool:
@@ -345,7 +330,7 @@ class _TagEdit(QLineEdit):
             return
         # Don't offer tags already in the text (other than the one being typed).
         _, end = self._entry_bounds()
-        present = {name.casefold() for name in parse_tags(f"{text[:start]},{text[end:]}")}
+        present = {name.casefold() for name in parse_tag_list(f"{text[:start]},{text[end:]}")}
         self._model.setStringList([n for n in self._names if n.casefold() not in present])
         self._completer.setCompletionPrefix(prefix)
         if self._completer.completionCount() == 0:
@@ -818,7 +803,7 @@ class DetailPane(QWidget):
     def _commit_tags(self) -> None:
         if self._tag_edit.completer_popup_visible():
             return
-        tags = parse_tags(self._tag_edit.text())
+        tags = parse_tag_list(self._tag_edit.text())
         self._send_tags(tags)
 
     def _send_tags(self, tags: list[str]) -> None:

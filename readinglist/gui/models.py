@@ -14,7 +14,7 @@ stands for, so the window never has to know what a sidebar entry means.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
@@ -29,8 +29,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
 
+from readinglist.core.query import Query
+from readinglist.core.views import BUILTIN_VIEWS, view_query
 from readinglist.library import BatchInfo, Library, SavedSearchInfo, TagInfo
-from readinglist.query import Query
 from readinglist.records import PaperData
 from readinglist.search import SearchResult
 
@@ -134,18 +135,14 @@ def format_added(moment: datetime | None) -> str:
 class PaperTableModel(QAbstractTableModel):
     """The papers a :class:`Query` selects, as a lazily filled table.
 
-    The model owns the sort order (the header); filters come from the window.
-    Two ways to load ids:
+    The model neither filters nor sorts: the database does, and the window's
+    search state (:mod:`readinglist.gui.search`) decides the query, header
+    clicks included.  Two ways to load ids:
 
     * :meth:`set_query` runs the query synchronously (fine for small
       libraries and tests);
     * the window runs ``library.query(q)`` in a worker and hands the result
       to :meth:`set_ids`, keeping the GUI responsive on large libraries.
-
-    When the user clicks a header, :meth:`sort` builds the new query and, if
-    a runner was installed with :meth:`set_query_runner`, passes it there
-    (the window then calls :meth:`set_ids` later); otherwise it re-queries
-    synchronously.
 
     Titles are plain text: nothing here is ever interpreted as HTML.
     """
@@ -155,8 +152,6 @@ class PaperTableModel(QAbstractTableModel):
     #: Cached rows beyond which the pages farthest from the view are dropped.
     MAX_CACHED: ClassVar[int] = 5000
 
-    #: The sort shown by the header changed: (column or -1, order).
-    sortChanged = Signal(int, Qt.SortOrder)
     #: A new id list was installed (after a reset or re-sort).
     idsChanged = Signal()
 
@@ -171,7 +166,6 @@ class PaperTableModel(QAbstractTableModel):
         self._cache: dict[int, PaperData | None] = {}
         # Built on first use: set_ids must stay O(1) beyond copying the list.
         self._row_of: dict[int, int] | None = None
-        self._runner: Callable[[Query], None] | None = None
         self._fonts: tuple[QFont, QFont] | None = None
 
     # --- loading -------------------------------------------------------------
@@ -187,19 +181,6 @@ class PaperTableModel(QAbstractTableModel):
     def search_result(self) -> SearchResult | None:
         """The full-text result behind the rows, for highlighting; None without text."""
         return self._search
-
-    def apply_sort(self, q: Query) -> Query:
-        """Return *q* with the model's current sort (keeps the header choice)."""
-        return q.with_(sort=self._query.sort, descending=self._query.descending)
-
-    def set_query_runner(self, runner: Callable[[Query], None] | None) -> None:
-        """Route re-queries caused by :meth:`sort` to ``runner(query)``.
-
-        The runner is expected to run ``library.query`` off the GUI thread and
-        then call :meth:`set_ids` with the same query.  ``None`` restores
-        synchronous querying.
-        """
-        self._runner = runner
 
     def set_query(self, q: Query) -> None:
         """Run *q* now (in this thread) and show its rows.
@@ -231,7 +212,6 @@ class PaperTableModel(QAbstractTableModel):
         the visible page costs one query.
         """
         new_ids = list(ids)
-        old_query = self._query
         if query is not None:
             self._query = query
         self._search = search_result
@@ -249,8 +229,6 @@ class PaperTableModel(QAbstractTableModel):
             self._row_of = None
             self._cache.clear()
             self.endResetModel()
-        if (old_query.sort, old_query.descending) != (self._query.sort, self._query.descending):
-            self._emit_sort()
         self.idsChanged.emit()
 
     def _reorder(self, new_ids: list[int]) -> None:
@@ -432,20 +410,6 @@ class PaperTableModel(QAbstractTableModel):
             | Qt.ItemFlag.ItemNeverHasChildren
         )
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = SORT_KEYS.get(column)
-        if key is None:
-            # Not sortable: tell the header to show the real sort again.
-            self._emit_sort()
-            return
-        q = self._query.with_(sort=key, descending=order == Qt.SortOrder.DescendingOrder)
-        if q == self._query:
-            return
-        if self._runner is not None:
-            self._runner(q)
-        else:
-            self.set_query(q)
-
     @staticmethod
     def sort_key_for_column(column: int) -> str | None:
         """The :attr:`Query.sort` key of a header column (None: not sortable)."""
@@ -455,16 +419,6 @@ class PaperTableModel(QAbstractTableModel):
     def column_for_sort_key(key: str) -> int | None:
         """The header column showing sort *key* (None for "relevance" and others)."""
         return _COLUMN_OF_SORT.get(key)
-
-    def sort_indicator(self) -> tuple[int, Qt.SortOrder]:
-        """The header column and order matching the current sort (-1: none)."""
-        order = (
-            Qt.SortOrder.DescendingOrder if self._query.descending else Qt.SortOrder.AscendingOrder
-        )
-        return _COLUMN_OF_SORT.get(self._query.sort, -1), order
-
-    def _emit_sort(self) -> None:
-        self.sortChanged.emit(*self.sort_indicator())
 
     # --- drag and drop ---------------------------------------------------------
 
@@ -598,13 +552,8 @@ class SidebarModel(QStandardItemModel):
     yet, no saved searches) are left out.
     """
 
-    BUILTINS: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("all", "All papers"),
-        ("starred", "Starred"),
-        ("unread", "Unread"),
-        ("recent", "Recently added"),
-        ("trash", "Trash"),
-    )
+    #: (key, label) of the built-in views: the core's list, shared with the CLI.
+    BUILTINS: ClassVar[tuple[tuple[str, str], ...]] = BUILTIN_VIEWS
     BUILTIN_TIPS: ClassVar[dict[str, str]] = {
         "recent": "Added in the last 7 days",
         "trash": "Trashed papers (restore or delete for good)",
@@ -619,17 +568,10 @@ class SidebarModel(QStandardItemModel):
     def library(self) -> Library:
         return self._library
 
-    def builtin_query(self, key: str) -> Query:
-        """The filter of a built-in entry; "recent" is computed afresh each time."""
-        if key == "starred":
-            return Query(starred=True)
-        if key == "unread":
-            return Query(read=False)
-        if key == "recent":
-            return Query(added_since=self._library.recent_cutoff())
-        if key == "trash":
-            return Query(trashed=True)
-        return Query()
+    @staticmethod
+    def builtin_query(key: str) -> Query:
+        """The filter of a built-in entry (the core's); "recent" is computed afresh each time."""
+        return view_query(key)
 
     def reload(self) -> None:
         """Rebuild every entry from the library (a few cheap SQL queries)."""
@@ -728,7 +670,7 @@ class SidebarModel(QStandardItemModel):
             f"{info.name}  ({info.count})",
             f"tag:{info.name}",
             KIND_TAG,
-            Query(tags=(info.name,)),
+            view_query(f"tag:{info.name}"),
             info.name,
         )
         item.setData(info.count, COUNT_ROLE)
@@ -743,7 +685,7 @@ class SidebarModel(QStandardItemModel):
             f"{label} — {info.file_name} ({info.count})",
             f"batch:{info.id}",
             KIND_BATCH,
-            Query(batch_id=info.id),
+            view_query(f"batch:{info.id}"),
             info.id,
         )
         item.setData(info.count, COUNT_ROLE)

@@ -14,9 +14,9 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ..core.query import Query
 from ..library import Library
 from ..paths import resource_path
-from ..query import Query
 
 
 def _settle(ms: int = 400) -> None:
@@ -69,8 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         window.table.selectRow(row)
     _save(window, out / "main-window.png")
 
-    window.search_edit.setText("detection")
-    window.run_query()
+    window.search.set_text("detection", debounce=False)
     _settle(800)
     row = window.model.row_of(yolo)
     if row is not None:
@@ -85,15 +84,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     empty = tmp / "empty.txt"
     empty.write_bytes(b"")
-    window.import_paths([resource_path("sample-papers.txt"), bad, empty])
+    window.transfer.import_paths([resource_path("sample-papers.txt"), bad, empty])
     for _ in range(100):
         _settle(100)
-        if window.last_summary is not None and window.last_summary.isVisible():
+        summary = window.transfer.last_summary
+        if summary is not None and summary.isVisible():
             break
-    if window.last_summary is not None:
-        window.last_summary.resize(760, 380)
-        _save(window.last_summary, out / "import-summary.png")
-        window.last_summary.close()
+    summary = window.transfer.last_summary
+    if summary is not None:
+        summary.resize(760, 380)
+        _save(summary, out / "import-summary.png")
+        summary.close()
     window.close()
     lib.close()
     app.quit()

@@ -5,18 +5,20 @@ and delivers its outcome back on the GUI thread:
 
 * ``on_success(value)`` when the function returns,
 * ``on_failure(exc)`` when it raises,
-* ``on_cancelled()`` when it raises :class:`readinglist.library.Cancelled`
+* ``on_cancelled()`` when it raises :class:`readinglist.core.progress.Cancelled`
   (the core's way of saying "stopped early, nothing changed"),
 * ``on_progress(stage, done, total)`` while it runs, throttled.
 
-The background function receives a :class:`Progress` and nothing else from
-Qt.  **It must never touch widgets, models or any other QObject owned by the
-GUI thread**: read what it needs before starting, return plain data, and let
-the callbacks (which always run on the GUI thread) update the interface.
+The background function receives the core's
+:class:`~readinglist.core.progress.Progress` (the same object the library's
+long operations take) and nothing else from Qt.  **It must never touch
+widgets, models or any other QObject owned by the GUI thread**: read what it
+needs before starting, return plain data, and let the callbacks (which
+always run on the GUI thread) update the interface.
 
 Cancellation is cooperative: :meth:`TaskHandle.cancel` only sets a flag that
-the function polls with :meth:`Progress.cancelled` (the library's long
-operations take it as their ``cancelled=`` argument).  A function that
+the function polls with :meth:`Progress.cancelled` or :meth:`Progress.check`
+(the library's long operations do so when handed the progress).  A function that
 finishes its work despite a cancel request still counts as a success, because
 its changes were made.
 """
@@ -33,7 +35,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThreadPool, Signal
 
-from readinglist.library import Cancelled
+from readinglist.core.progress import Cancelled, Progress
 
 __all__ = [
     "Progress",
@@ -69,51 +71,6 @@ class TaskState:
     CANCELLED = "cancelled"
 
 
-class Progress:
-    """Handed to the background function: report progress, poll for cancel.
-
-    Both methods are safe to call from the worker thread; their signatures
-    match the library's ``progress=`` and ``cancelled=`` hooks, so a function
-    can pass ``progress.report`` and ``progress.cancelled`` straight through.
-    """
-
-    def __init__(
-        self,
-        emit: Callable[[str, int, int], None],
-        cancel_event: threading.Event,
-        min_interval: float = 1.0 / MAX_PROGRESS_RATE,
-    ) -> None:
-        self._emit = emit
-        self._cancel_event = cancel_event
-        self._min_interval = min_interval
-        self._last_emit = float("-inf")
-        self._last_stage: str | None = None
-
-    def report(self, stage: str, done: int, total: int) -> None:
-        """Tell the GUI how far *stage* has got (``total`` 0 means "unknown").
-
-        Reports are throttled; a new stage and a stage's last step always get
-        through so labels and bars never lag behind a finished step.
-        """
-        now = time.monotonic()
-        new_stage = stage != self._last_stage
-        finished_stage = total > 0 and done >= total
-        if not (new_stage or finished_stage or now - self._last_emit >= self._min_interval):
-            return
-        self._last_emit = now
-        self._last_stage = stage
-        self._emit(stage, done, total)
-
-    def cancelled(self) -> bool:
-        """Return True once the user asked to cancel; the function should stop soon."""
-        return self._cancel_event.is_set()
-
-    def raise_if_cancelled(self) -> None:
-        """Raise :class:`Cancelled` if a cancel was requested (a convenience)."""
-        if self._cancel_event.is_set():
-            raise Cancelled()
-
-
 class _Job:
     """The part of a task the worker thread sees: plain Python, no QObject.
 
@@ -143,7 +100,12 @@ class _Job:
             if self.cancel_event.is_set() or self.fn is None:
                 # Cancelled while still queued: never start the work.
                 raise Cancelled()
-            self.value = self.fn(Progress(self._post_progress, self.cancel_event))
+            progress = Progress(
+                self._post_progress,
+                min_interval=1.0 / MAX_PROGRESS_RATE,
+                cancel_event=self.cancel_event,
+            )
+            self.value = self.fn(progress)
             self.state = TaskState.SUCCEEDED
         except Cancelled:
             self.state = TaskState.CANCELLED

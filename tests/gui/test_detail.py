@@ -28,7 +28,6 @@ from readinglist.gui.detail import (
     DetailPane,
     is_safe_url,
     links_html,
-    parse_tags,
 )
 from readinglist.paths import resource_path
 from readinglist.records import PaperData
@@ -213,11 +212,6 @@ def test_toggles_work_from_the_keyboard(shown: DetailPane, qtbot: QtBot) -> None
 
 
 # --- tags ------------------------------------------------------------------------------
-
-
-def test_parse_tags() -> None:
-    assert parse_tags(" b, a,, A ,  c   d ,") == ["b", "a", "c d"]
-    assert parse_tags("") == []
 
 
 def test_tag_edit_enter_emits_parsed_list(pane: DetailPane, qtbot: QtBot) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,14 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from readinglist.core.exports import ExportScope
+from readinglist.core.query import Query
 from readinglist.gui import app as app_module
 from readinglist.gui.main_window import MainWindow
-from readinglist.gui.models import COL_TITLE, KEY_ROLE, PAPER_ID_ROLE
-from readinglist.library import ImportReport, Library
-from readinglist.query import Query
+from readinglist.gui.models import COL_ADDED, COL_TAGS, COL_TITLE, KEY_ROLE, PAPER_ID_ROLE
+from readinglist.gui.workers import running_tasks
+from readinglist.library import ImportPlanner, ImportReport, Library
+from readinglist.search import IndexDoc
 
 SAMPLE = Path(__file__).parents[1] / "data" / "hf-trending-mar11.txt"
 
@@ -121,10 +124,10 @@ def test_quick_filters_combine_with_sidebar(
     ids = gui_lib.query_ids(Query())[:3]
     gui_lib.set_starred(ids[:2])
     with qtbot.waitSignal(window.queryFinished, timeout=10_000):
-        window.act_only_starred.trigger()
+        window.act.only_starred.trigger()
     assert sorted(window.model.ids()) == sorted(ids[:2])
     with qtbot.waitSignal(window.queryFinished, timeout=10_000):
-        window.act_only_starred.trigger()
+        window.act.only_starred.trigger()
     assert window.model.rowCount() == 101
 
 
@@ -149,10 +152,10 @@ def test_drop_files_and_folder(
     assert by_name["refs.bib"].problems and by_name["refs.bib"].problems[0].line == 3
     assert "empty" in by_name["empty.txt"].error
     assert len(by_name[SAMPLE.name].duplicates) == 101
-    assert window.last_summary is not None
-    assert "2 added" in window.last_summary.headline.text()
+    assert window.transfer.last_summary is not None
+    assert "2 added" in window.transfer.last_summary.headline.text()
     qtbot.waitUntil(lambda: window.model.rowCount() == 103, timeout=10_000)
-    window.last_summary.close()
+    window.transfer.last_summary.close()
 
 
 def test_drop_text_imports_it(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
@@ -170,27 +173,27 @@ def test_paste_imports_clipboard_text(window: MainWindow, qtbot: QtBot, gui_lib:
     abstract = "Beavers build dams, and we study how they choose where to build them. " * 6
     QGuiApplication.clipboard().setText(f"Mar 13\n\nClipboard Paper On Beavers\n\n{abstract}\n")
     with qtbot.waitSignal(window.importFinished, timeout=20_000):
-        window.paste()
+        window.transfer.paste()
     assert len(gui_lib.query_ids(Query(text="beavers"))) == 1
 
 
 def test_bulk_star_and_tag_with_undo(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
     ids = _select_rows(window, [0, 1, 2, 3])
-    window.act_star.trigger()
+    window.act.star.trigger()
     assert set(gui_lib.query_ids(Query(starred=True))) == set(ids)
-    window.act_undo.trigger()
+    window.act.undo.trigger()
     assert gui_lib.query_ids(Query(starred=True)) == []
-    window.act_redo.trigger()
+    window.act.redo.trigger()
     assert set(gui_lib.query_ids(Query(starred=True))) == set(ids)
 
-    window.add_tags(ids, ["to-read"])
+    window.edits.add_tags(ids, ["to-read"])
     assert set(gui_lib.query_ids(Query(tags=("to-read",)))) == set(ids)
-    window.act_undo.trigger()
+    window.act.undo.trigger()
     assert gui_lib.query_ids(Query(tags=("to-read",))) == []
 
-    window.act_read.trigger()
+    window.act.read.trigger()
     assert set(gui_lib.query_ids(Query(read=True))) == set(ids)
-    window.act_undo.trigger()
+    window.act.undo.trigger()
     assert gui_lib.query_ids(Query(read=True)) == []
     # The table follows the library (after its debounce), without a model reset.
     qtbot.waitUntil(
@@ -201,10 +204,10 @@ def test_bulk_star_and_tag_with_undo(window: MainWindow, qtbot: QtBot, gui_lib: 
 
 def test_delete_to_trash_and_undo(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
     ids = _select_rows(window, [0, 1])
-    window.act_delete.trigger()
+    window.act.delete.trigger()
     assert gui_lib.count() == 99 and set(gui_lib.query_ids(Query(trashed=True))) == set(ids)
     qtbot.waitUntil(lambda: window.model.rowCount() == 99, timeout=5000)
-    window.act_undo.trigger()
+    window.act.undo.trigger()
     assert gui_lib.count() == 101
     qtbot.waitUntil(lambda: window.model.rowCount() == 101, timeout=5000)
 
@@ -214,7 +217,7 @@ def test_note_edit_undo(window: MainWindow, gui_lib: Library) -> None:
     window.detail.noteChanged.emit(pid, "first")
     window.detail.noteChanged.emit(pid, "first and more")
     assert gui_lib.paper(pid).note == "first and more"
-    window.act_undo.trigger()  # successive autosaves are one undo step
+    window.act.undo.trigger()  # successive autosaves are one undo step
     assert gui_lib.paper(pid).note == ""
 
 
@@ -235,17 +238,17 @@ def test_single_keys_act_only_in_table(window: MainWindow, qtbot: QtBot, gui_lib
 class _Gate:
     """Blocks an import inside its transaction until the test says go."""
 
-    def __init__(self, lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.started = threading.Event()
         self.release = threading.Event()
-        real = lib._row_for
+        real = ImportPlanner.row_for
 
-        def slow(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        def slow(planner: ImportPlanner, *args: Any, **kwargs: Any) -> dict[str, Any]:
             self.started.set()
             self.release.wait(20)
-            return real(*args, **kwargs)
+            return real(planner, *args, **kwargs)
 
-        monkeypatch.setattr(lib, "_row_for", slow)
+        monkeypatch.setattr(ImportPlanner, "row_for", slow)
 
 
 def _page(n: int, word: str) -> str:
@@ -264,20 +267,19 @@ def test_import_progress_then_cancel(
 ) -> None:
     page = tmp_path / "many.txt"
     page.write_text(_page(1500, "walrus"), "utf-8")
-    seen: list[tuple[str, int, int]] = []
-    real_progress = window._job_progress
-    monkeypatch.setattr(window, "_job_progress", lambda *a: (seen.append(a), real_progress(*a)))
-    gate = _Gate(gui_lib, monkeypatch)
-    window.import_paths([page])
-    assert window.progress.isVisible() and window.cancel_button.isVisible()
+    seen: list[str] = []
+    window.jobs.progressed.connect(seen.append)
+    gate = _Gate(monkeypatch)
+    window.transfer.import_paths([page])
+    assert window.jobs.bar.isVisible() and window.jobs.cancel_button.isVisible()
     qtbot.waitUntil(gate.started.is_set, timeout=10_000)
     with qtbot.waitSignal(window.importFinished, timeout=20_000) as blocker:
-        window.cancel_job()
+        window.jobs.cancel()
         gate.release.set()
     assert "cancelled" in blocker.args[0][0].error
     assert gui_lib.count() == 101 and len(gui_lib.batches()) == 1
-    assert not window.progress.isVisible()
-    assert any(stage.startswith("Importing many.txt") for stage, _, _ in seen)
+    assert not window.jobs.bar.isVisible()
+    assert any(text.startswith("Importing many.txt") for text in seen)
 
 
 def test_import_completes_with_progress(
@@ -286,13 +288,13 @@ def test_import_completes_with_progress(
     page = tmp_path / "many.txt"
     page.write_text(_page(1500, "narwhal"), "utf-8")
     totals: list[int] = []
-    window.progress.valueChanged.connect(totals.append)
+    window.jobs.bar.valueChanged.connect(totals.append)
     with qtbot.waitSignal(window.importFinished, timeout=60_000):
-        window.import_paths([page])
+        window.transfer.import_paths([page])
     assert gui_lib.count() == 1601
     assert totals  # the bar moved
-    assert window.last_summary is not None
-    window.last_summary.close()
+    assert window.transfer.last_summary is not None
+    window.transfer.last_summary.close()
 
 
 def test_unexpected_worker_error_is_shown(
@@ -301,12 +303,12 @@ def test_unexpected_worker_error_is_shown(
     def boom(*_a: Any, **_k: Any) -> ImportReport:
         raise RuntimeError("disk exploded")
 
-    monkeypatch.setattr(gui_lib, "import_file", boom)
-    window.import_paths([SAMPLE])
+    monkeypatch.setattr(gui_lib, "import_paths", boom)
+    window.transfer.import_paths([SAMPLE])
     qtbot.waitUntil(lambda: window.last_error is not None, timeout=10_000)
     assert window.last_error is not None
     assert "disk exploded" in window.last_error.text()
-    assert not window.progress.isVisible()
+    assert not window.jobs.bar.isVisible()
     window.last_error.close()
     assert gui_lib.count() == 101
 
@@ -317,8 +319,8 @@ def test_quit_during_import_cancels_cleanly(
     window = _open(qtbot, gui_lib, tmp_path / "s.ini")
     page = tmp_path / "many.txt"
     page.write_text(_page(1200, "puffin"), "utf-8")
-    gate = _Gate(gui_lib, monkeypatch)
-    window.import_paths([page])
+    gate = _Gate(monkeypatch)
+    window.transfer.import_paths([page])
     qtbot.waitUntil(gate.started.is_set, timeout=10_000)
     timer = threading.Timer(0.3, gate.release.set)
     timer.start()
@@ -334,15 +336,18 @@ def test_settings_restored_across_restart(qtbot: QtBot, gui_lib: Library, tmp_pa
     first.splitter.setSizes([150, 330, 240])
     sizes = first.splitter.sizes()
     first.table.setColumnWidth(2, 211)
-    starred = first.sidebar_model.index_for_key("starred")
-    first.sidebar.setCurrentIndex(starred)
+    first.search.sort_by("title")
+    starred = first.sidebar.model.index_for_key("starred")
+    first.sidebar.view.setCurrentIndex(starred)
     first.close()
     second = _open(qtbot, gui_lib, ini)
     assert (second.width(), second.height()) == (720, 540)
     assert second.splitter.sizes() == sizes
     assert second.table.columnWidth(2) == 211
-    assert second.sidebar.currentIndex().data(KEY_ROLE) == "starred"
-    assert second._base_query.starred is True
+    assert second.sidebar.view.currentIndex().data(KEY_ROLE) == "starred"
+    assert second.search.state.view.starred is True
+    assert (second.search.state.sort, second.search.state.descending) == ("title", False)
+    assert second.table.horizontalHeader().sortIndicatorSection() == COL_TITLE
     second.close()
 
 
@@ -355,8 +360,8 @@ def test_welcome_panel_and_sample(qtbot: QtBot, tmp_path: Path) -> None:
             window.welcome.sample_button.click()
         qtbot.waitUntil(lambda: window.centre.currentWidget() is window.table, timeout=5000)
         qtbot.waitUntil(lambda: window.model.rowCount() == 101, timeout=5000)
-        assert window.last_summary is not None
-        window.last_summary.close()
+        assert window.transfer.last_summary is not None
+        window.transfer.last_summary.close()
         window.close()
     finally:
         lib.close()
@@ -392,7 +397,7 @@ def test_excepthook_logs_and_keeps_running(tmp_path: Path, monkeypatch: pytest.M
 
 def test_tag_quick_filter(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
     ids = gui_lib.query_ids(Query())[:2]
-    window.add_tags(ids, ["to-read"])
+    window.edits.add_tags(ids, ["to-read"])
     qtbot.waitUntil(lambda: window.tag_filter.findData("to-read") > 0, timeout=5000)
     with qtbot.waitSignal(window.queryFinished, timeout=10_000):
         window.tag_filter.setCurrentIndex(window.tag_filter.findData("to-read"))
@@ -405,9 +410,183 @@ def test_tag_quick_filter(window: MainWindow, qtbot: QtBot, gui_lib: Library) ->
 def test_markup_in_labels_is_shown_literally() -> None:
     from PySide6.QtGui import QTextDocument
 
-    from readinglist.gui.main_window import as_label
+    from readinglist.gui.widgets import as_label
 
     assert as_label("plain tag") == "plain tag"
     doc = QTextDocument()
     doc.setHtml(as_label("Rename “<b>x</b>”:"))
     assert doc.toPlainText() == "Rename “<b>x</b>”:"
+
+
+# --- sorting by the header ---------------------------------------------------------------
+
+
+def _click_header(qtbot: QtBot, window: MainWindow, column: int) -> None:
+    header = window.table.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(
+        header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2)
+    )
+
+
+def _indicator(window: MainWindow) -> tuple[int, Qt.SortOrder]:
+    header = window.table.horizontalHeader()
+    return header.sortIndicatorSection(), header.sortIndicatorOrder()
+
+
+def test_header_clicks_sort_through_the_search_state(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library
+) -> None:
+    assert window.search.state.sort is None  # No choice yet: newest first.
+    assert _indicator(window) == (COL_ADDED, Qt.SortOrder.DescendingOrder)
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _click_header(qtbot, window, COL_TITLE)
+    assert window.model.ids() == gui_lib.query_ids(Query(sort="title", descending=False))
+    assert (window.search.state.sort, window.search.state.descending) == ("title", False)
+    assert _indicator(window) == (COL_TITLE, Qt.SortOrder.AscendingOrder)
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _click_header(qtbot, window, COL_TITLE)
+    assert window.model.ids() == gui_lib.query_ids(Query(sort="title", descending=True))
+    assert _indicator(window) == (COL_TITLE, Qt.SortOrder.DescendingOrder)
+    # Tags have no order: a click changes nothing, and the indicator does not lie.
+    with qtbot.assertNotEmitted(window.search.stateChanged, wait=300):
+        _click_header(qtbot, window, COL_TAGS)
+    assert _indicator(window) == (COL_TITLE, Qt.SortOrder.DescendingOrder)
+    # A chosen column stays while searching; without a choice, best matches come first.
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.search.set_text("mamba", debounce=False)
+    assert window.search_edit.text() == "mamba"
+    assert window.search.query().sort == "title"
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.search.set_sort(None)
+    assert window.search.query().sort == "relevance"
+    assert _indicator(window)[0] == -1
+    assert window.model.ids() == gui_lib.query_ids(Query(text="mamba"))
+
+
+# --- the controllers, driven without dialogs -----------------------------------------------
+
+
+def test_controllers_drive_a_session_headlessly(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library, tmp_path: Path
+) -> None:
+    folder = tmp_path / "incoming"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "refs.bib").write_text(
+        "@article{k1, title={Headless Import One}, year=2021}\n"
+        "@misc{k2, title={Headless Import Two}}\n",
+        "utf-8",
+    )
+    with qtbot.waitSignal(window.importFinished, timeout=20_000) as imported:
+        assert window.transfer.import_paths([folder, SAMPLE])
+    reports: list[ImportReport] = imported.args[0]
+    assert [r.file_name for r in reports] == ["refs.bib", SAMPLE.name]
+    assert window.transfer.last_summary is not None
+    window.transfer.last_summary.close()
+
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.search.set_text("headless", debounce=False)
+    assert window.search_edit.text() == "headless"
+    ids = window.model.ids()
+    assert sorted(ids) == sorted(reports[0].added)
+
+    window.edits.add_tags(ids, ["from-gui, checked"])
+    assert set(gui_lib.query_ids(Query(tags=("from-gui", "checked")))) == set(ids)
+    assert window.undo_stack.count() == 1
+    # Tagging re-indexes the papers in the background, and equal-score hits are
+    # ordered by their place in the index: let both exports below see one index.
+    gui_lib.flush_index()
+
+    target = tmp_path / "view.bib"
+    with qtbot.waitSignal(window.exportFinished, timeout=10_000) as exported:
+        assert window.transfer.export(target, ExportScope.VIEW)
+    assert exported.args[0] == (target, 2)
+    expected = tmp_path / "expected.bib"
+    shown = gui_lib.export_ids(ExportScope.VIEW, view=window.search.query())
+    gui_lib.export_to_file(shown, expected)
+    assert target.read_text("utf-8") == expected.read_text("utf-8")
+    assert not target.with_name("view.bib.part").exists()
+
+    chosen = tmp_path / "chosen.bib"
+    with qtbot.waitSignal(window.exportFinished, timeout=10_000) as exported:
+        assert window.transfer.export(chosen, ExportScope.SELECTION, ids=ids[:1])
+    assert exported.args[0] == (chosen, 1)
+
+
+# --- closing waits for every background task --------------------------------------------------
+
+
+class _IndexGate:
+    """Holds the next index write, its writer open, until the test says go."""
+
+    def __init__(self, lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        real = lib.sync._docs
+
+        def slow(ids: Sequence[int]) -> Iterator[IndexDoc]:
+            self.started.set()
+            self.release.wait(20)
+            yield from real(ids)
+
+        monkeypatch.setattr(lib.sync, "_docs", slow)
+
+    def close_while_held(self, window: MainWindow) -> None:
+        # The release comes while close() waits: the worker must see the cancel first.
+        timer = threading.Timer(0.3, self.release.set)
+        timer.start()
+        window.close()
+        timer.join()
+
+
+def _repairs_cleanly(lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cancelled write left the index behind, not broken: the next check mends it."""
+    assert lib.doctor().database_problems == []
+    assert lib.count() == 101 and not lib.index_in_step()
+    monkeypatch.undo()
+    # Would time out on Whoosh's write lock if a writer had been left open.
+    lib.sync_index()
+    assert lib.check_index().ok
+    assert lib.query_ids(Query(text="mamba"))
+
+
+def test_closing_during_the_start_up_index_check_waits_for_it(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "lib"
+    with Library(folder) as setup:
+        setup.import_file(SAMPLE)
+        setup.index.clear()  # Lost: the start-up check has the whole index to refill.
+    lib = Library(folder, sync_index=False, background_index=True)  # As the app opens it.
+    try:
+        gate = _IndexGate(lib, monkeypatch)
+        window = _open(qtbot, lib, tmp_path / "s.ini")
+        qtbot.waitUntil(gate.started.is_set, timeout=10_000)
+        check = window.index_jobs.check_task
+        assert check is not None and check in window.jobs.tasks()
+        gate.close_while_held(window)
+        assert running_tasks() == [] and window.jobs.tasks() == []
+        assert check.is_cancel_requested() and not check.is_running()
+        _repairs_cleanly(lib, monkeypatch)
+    finally:
+        lib.close()
+
+
+def test_closing_during_a_rebuild_cancels_it(
+    qtbot: QtBot, gui_lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _open(qtbot, gui_lib, tmp_path / "s.ini")
+    qtbot.waitUntil(
+        lambda: (
+            window.index_jobs.check_task is not None
+            and not window.index_jobs.check_task.is_running()
+        ),
+        timeout=10_000,
+    )
+    gate = _IndexGate(gui_lib, monkeypatch)
+    assert window.index_jobs.rebuild()
+    qtbot.waitUntil(gate.started.is_set, timeout=10_000)
+    assert window.jobs.busy() and window.jobs.cancel_button.isVisible()
+    gate.close_while_held(window)
+    assert running_tasks() == [] and not window.jobs.busy()
+    _repairs_cleanly(gui_lib, monkeypatch)

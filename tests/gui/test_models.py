@@ -14,6 +14,7 @@ from PySide6.QtGui import QFont
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from readinglist.core.query import Query
 from readinglist.gui.models import (
     COL_ADDED,
     COL_AUTHORS,
@@ -36,7 +37,6 @@ from readinglist.gui.models import (
     format_authors,
 )
 from readinglist.library import Library, normalise_title
-from readinglist.query import Query
 from readinglist.records import PaperData
 
 from .conftest import SYNTHETIC_COUNT
@@ -82,15 +82,19 @@ def test_modeltester_with_data(lib: Library, qtmodeltester: ModelTester) -> None
     qtmodeltester.check(model)
 
 
-def test_modeltester_across_sort_invalidate_and_remove(
+def test_modeltester_across_resort_invalidate_and_remove(
     lib: Library, qtmodeltester: ModelTester
 ) -> None:
     model = PaperTableModel(lib)
     # The tester is attached first so it watches every signal emitted below.
     qtmodeltester.check(model)
     model.set_query(Query(sort="added"))
-    model.sort(COL_TITLE, Qt.SortOrder.AscendingOrder)
-    model.sort(COL_YEAR, Qt.SortOrder.DescendingOrder)
+    # A re-sort arrives as the same ids in a new order (a layout change).
+    for sort, descending in (("title", False), ("year", True)):
+        query = Query(sort=sort, descending=descending)
+        ids, hits = lib.query(query)
+        model.set_ids(ids, hits, query=query)
+        assert model.ids() == ids
     first, second = model.id_at(3), model.id_at(7)
     lib.set_starred([first])
     model.invalidate_ids([first, second])
@@ -210,7 +214,11 @@ def test_refresh_drops_the_cache(
     assert model.index(model.row_of(pid) or 0, COL_TITLE).data() == "A Renamed Paper"
 
 
-# --- sorting in the database ------------------------------------------------------------
+# --- rows in the database's order -----------------------------------------------------
+#
+# The model never sorts: header clicks go through the window's search state
+# (tests/gui/test_main_window.py and test_search.py); here the order comes
+# from the query the model is given.
 
 
 def expected_title_order(lib: Library) -> list[str]:
@@ -218,22 +226,8 @@ def expected_title_order(lib: Library) -> list[str]:
     return [p.title for p in sorted(papers, key=lambda p: (normalise_title(p.title), p.id))]
 
 
-def test_sort_by_title_ascending_and_descending(lib: Library, qtbot: QtBot) -> None:
-    model = make_model(lib)
-    with qtbot.waitSignal(model.sortChanged) as blocker:
-        model.sort(COL_TITLE, Qt.SortOrder.AscendingOrder)
-    assert blocker.args == [COL_TITLE, Qt.SortOrder.AscendingOrder]
-    assert model.query().sort == "title" and not model.query().descending
-    expected = expected_title_order(lib)
-    assert titles(model) == expected
-    model.sort(COL_TITLE, Qt.SortOrder.DescendingOrder)
-    assert titles(model) == expected[::-1]
-    assert model.sort_indicator() == (COL_TITLE, Qt.SortOrder.DescendingOrder)
-
-
 def test_sort_by_title_on_many_papers(big_lib: Library) -> None:
-    model = make_model(big_lib)
-    model.sort(COL_TITLE, Qt.SortOrder.AscendingOrder)
+    model = make_model(big_lib, Query(sort="title", descending=False))
     shown = [model.index(r, COL_TITLE).data() for r in range(0, SYNTHETIC_COUNT, 97)]
     everything = sorted((f"Paper {i}" for i in range(SYNTHETIC_COUNT)), key=normalise_title)
     assert shown == everything[::97]
@@ -243,8 +237,7 @@ def test_sort_by_year_uses_native_sort_role(lib: Library) -> None:
     ids = lib.query_ids(Query())
     for n, pid in enumerate(ids[:5]):
         lib.update_paper(pid, year=2000 + n)
-    model = make_model(lib)
-    model.sort(COL_YEAR, Qt.SortOrder.DescendingOrder)
+    model = make_model(lib, Query(sort="year", descending=True))
     years = [model.index(r, COL_YEAR).data(SORT_ROLE) for r in range(5)]
     assert years == [2004, 2003, 2002, 2001, 2000]
     assert model.index(0, COL_YEAR).data() == "2004"
@@ -254,41 +247,12 @@ def test_resort_keeps_persistent_indexes_on_their_papers(lib: Library) -> None:
     model = make_model(lib)
     pid = model.id_at(10)
     persistent = QPersistentModelIndex(model.index(10, COL_AUTHORS))
-    model.sort(COL_TITLE, Qt.SortOrder.AscendingOrder)
+    model.set_query(Query(sort="title", descending=False))
+    assert titles(model) == expected_title_order(lib)  # Really reordered, in place.
     assert persistent.isValid()
     assert persistent.row() == model.row_of(pid)
     assert persistent.column() == COL_AUTHORS
     assert persistent.data(PAPER_ID_ROLE) == pid
-
-
-def test_tags_column_is_not_sortable(
-    lib: Library, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    model = make_model(lib)
-    before = model.ids()
-    queried: list[Query] = []
-    monkeypatch.setattr(lib, "query", lambda q: queried.append(q) or ([], None))
-    # The header is told the real sort so its indicator does not lie.
-    with qtbot.waitSignal(model.sortChanged) as blocker:
-        model.sort(COL_TAGS, Qt.SortOrder.AscendingOrder)
-    assert blocker.args == [COL_ADDED, Qt.SortOrder.DescendingOrder]
-    assert queried == [] and model.ids() == before
-
-
-def test_sort_through_a_runner(lib: Library) -> None:
-    model = make_model(lib)
-    requested: list[Query] = []
-    model.set_query_runner(requested.append)
-    before = model.ids()
-    model.sort(COL_TITLE, Qt.SortOrder.AscendingOrder)
-    assert [q.sort for q in requested] == ["title"]
-    assert model.ids() == before  # Nothing changes until the result comes back.
-    ids, hits = lib.query(requested[0])
-    model.set_ids(ids, hits, query=requested[0])
-    assert titles(model) == expected_title_order(lib)
-    assert model.apply_sort(Query(starred=True)) == Query(
-        starred=True, sort="title", descending=False
-    )
 
 
 def test_sort_key_column_mapping() -> None:

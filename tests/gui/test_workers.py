@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QThread, QThreadPool
 from pytestqt.qtbot import QtBot
 
+from readinglist.core import progress as core_progress
 from readinglist.gui import workers
 from readinglist.gui.workers import Progress, TaskState, run_in_background, running_tasks
 from readinglist.library import Cancelled
@@ -151,9 +152,10 @@ def test_progress_is_throttled(qtbot: QtBot) -> None:
 
 def test_progress_throttle_with_a_fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [100.0]
-    monkeypatch.setattr(workers.time, "monotonic", lambda: now[0])
+    # The throttle is the core Progress's; the worker only sets its interval.
+    monkeypatch.setattr(core_progress.time, "monotonic", lambda: now[0])
     sent: list[tuple[str, int, int]] = []
-    progress = Progress(lambda *a: sent.append(a), threading.Event(), min_interval=0.05)
+    progress = Progress(lambda *a: sent.append(a), min_interval=0.05)
     progress.report("a", 0, 10)  # first report of a stage: sent
     progress.report("a", 1, 10)  # too soon: dropped
     now[0] += 0.06
@@ -188,14 +190,14 @@ def test_cancel_leads_to_on_cancelled(qtbot: QtBot) -> None:
     assert loops  # The function saw the flag and stopped by itself.
 
 
-def test_raise_if_cancelled_helper(qtbot: QtBot) -> None:
+def test_check_raises_cancelled(qtbot: QtBot) -> None:
     rec = Recorder()
     started = threading.Event()
 
     def fn(progress: Progress) -> None:
         started.set()
         while True:
-            progress.raise_if_cancelled()
+            progress.check()
 
     handle = start(fn, rec)
     qtbot.waitUntil(started.is_set, timeout=5000)
@@ -309,12 +311,12 @@ def test_installed_pyside_does_not_leak_true_on_emit(qtbot: QtBot) -> None:
 
 
 def test_library_long_operation_with_progress_and_cancel(qtbot: QtBot, lib: object) -> None:
-    """The library's hooks take ``progress.report`` and ``progress.cancelled`` as they are."""
+    """The library's long operations take the worker's Progress as it is."""
     from readinglist.library import Library
 
     assert isinstance(lib, Library)
     rec = Recorder()
-    handle = start(lambda p: lib.rebuild_index(p.report, p.cancelled), rec)
+    handle = start(lib.rebuild_index, rec)
     with qtbot.waitSignal(handle.finished, timeout=30_000):
         pass
     assert rec.kinds()[-1] == "success"

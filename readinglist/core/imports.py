@@ -1,0 +1,369 @@
+"""Imports: what to read, what it holds, and adding it in one transaction.
+
+The work is split in two so the rules can be tested without a database:
+
+* the **plan** is pure: :func:`expand_paths` turns dropped folders into the
+  files they hold, the importer registry parses bytes into records, and
+  :class:`ImportPlanner` decides, record by record and against a snapshot of
+  what the library already has (:class:`Known`), which papers are new, which
+  are duplicates and which are unusable;
+* the **apply** (:meth:`Importer.import_records`) takes SQLite's write lock,
+  reads the snapshot, runs the planner and inserts the new papers, their
+  tags and notes and the batch row in one transaction through the unit of
+  work, which then indexes the new papers.  A failure or a cancel before the
+  commit leaves the library unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from .. import importers
+from ..citekeys import is_valid_citekey, make_citekey
+from ..db import Database, ImportBatch, Note, Paper, PaperTag, get_meta, set_meta, utcnow
+from ..records import InputError, ParsedPaper, ParseResult, Problem
+from .identifiers import authors_sort, dump_list, normalise_arxiv, normalise_doi, normalise_title
+from .progress import Cancelled, Progress
+from .tags import ensure_tags
+from .writes import UnitOfWork
+
+__all__ = ["ImportPlanner", "ImportReport", "Importer", "Known", "expand_paths"]
+
+# Rows per INSERT statement during an import (bounds the memory it needs).
+INSERT_BATCH = 2000
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Expand folders (recursively, sorted) into the files they hold.
+
+    Hidden files and folders are skipped; plain paths are kept as given (a
+    missing one is reported by the import, not dropped here).
+    """
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden:
+                    out.append(child)
+        else:
+            out.append(path)
+    return out
+
+
+@dataclass
+class ImportReport:
+    """What one import did: ids added, duplicates found, problems met."""
+
+    file_name: str
+    format: str = ""
+    label: str = ""
+    batch_id: int | None = None
+    added: list[int] = field(default_factory=list)
+    duplicates: list[tuple[str, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # A failure of the whole file (unreadable, empty, no papers...).
+    error: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.problems
+
+    def summary(self) -> str:
+        """One line for the user: file, added, duplicates, problems."""
+        if self.error:
+            return f"{self.file_name}: failed: {self.error}"
+        label = f" [{self.label}]" if self.label else ""
+        return (
+            f"{self.file_name}{label}: {len(self.added)} added, "
+            f"{len(self.duplicates)} duplicates, {len(self.problems)} problems"
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON form printed by ``import --json``."""
+        return {
+            "file": self.file_name,
+            "format": self.format,
+            "label": self.label,
+            "added": self.added,
+            "duplicates": [{"title": t, "existing_id": i} for t, i in self.duplicates],
+            "problems": [p.describe(self.file_name) for p in self.problems],
+            "error": self.error or None,
+        }
+
+
+@dataclass
+class Known:
+    """What the library already holds that an import must not repeat."""
+
+    by_arxiv: dict[str, int] = field(default_factory=dict)
+    by_doi: dict[str, int] = field(default_factory=dict)
+    by_title: dict[str, int] = field(default_factory=dict)
+    citekeys: set[str] = field(default_factory=set)
+    next_id: int = 1
+
+    @classmethod
+    def read(cls, s: Session) -> Known:
+        """Read the snapshot inside the import's (write-locked) transaction."""
+        known = cls()
+        for pid, arxiv, doi, tkey in s.execute(
+            select(Paper.id, Paper.arxiv_id, Paper.doi, Paper.title_key)
+        ):
+            if arxiv:
+                known.by_arxiv[arxiv] = pid
+            if doi:
+                known.by_doi[doi] = pid
+            known.by_title[tkey] = pid
+        known.citekeys = set(s.scalars(select(Paper.citekey_lower)))
+        max_id = s.scalar(select(func.max(Paper.id))) or 0
+        # Ids are never reused, even after a purge: the index may still hold them.
+        known.next_id = max(max_id, int(get_meta(s, "max_paper_id", "0"))) + 1
+        return known
+
+
+@dataclass
+class Planned:
+    """One new paper of an import: its row, tags and note."""
+
+    row: dict[str, Any]
+    tags: list[str]
+    note: str
+
+
+class ImportPlanner:
+    """Decides, record by record, what an import adds; pure (no database).
+
+    :meth:`plan` yields the new papers and fills *report* with duplicates
+    and problems.  *known* is updated as it goes, so a file that lists the
+    same paper twice adds it once.
+    """
+
+    def __init__(self, known: Known, batch_id: int, now: datetime) -> None:
+        self.known = known
+        self.batch_id = batch_id
+        self.now = now
+
+    def plan(
+        self, papers: Sequence[ParsedPaper], report: ImportReport, progress: Progress | None = None
+    ) -> Iterator[Planned]:
+        k = self.known
+        for n, paper in enumerate(papers):
+            if progress is not None and n % 1000 == 0:
+                progress.check()
+                progress.report("database", n, len(papers))
+            row = self.row_for(paper, k.next_id)
+            dup = (
+                (row["arxiv_id"] and k.by_arxiv.get(row["arxiv_id"]))
+                or (row["doi"] and k.by_doi.get(row["doi"]))
+                or k.by_title.get(row["title_key"])
+            )
+            if dup:
+                report.duplicates.append((paper.title, int(dup)))
+                continue
+            if not row["title_key"]:
+                report.problems.append(
+                    Problem(
+                        "entry has no usable title", line=paper.line, entry=paper.citekey or None
+                    )
+                )
+                continue
+            k.citekeys.add(row["citekey_lower"])
+            if row["arxiv_id"]:
+                k.by_arxiv[row["arxiv_id"]] = k.next_id
+            if row["doi"]:
+                k.by_doi[row["doi"]] = k.next_id
+            k.by_title[row["title_key"]] = k.next_id
+            k.next_id += 1
+            yield Planned(row, list(paper.tags), paper.note)
+
+    def row_for(self, paper: ParsedPaper, pid: int) -> dict[str, Any]:
+        """The database row of *paper* as paper *pid* (citation key made unique)."""
+        title = " ".join(paper.title.split())
+        key = paper.citekey.strip()
+        if not key or not is_valid_citekey(key) or key.lower() in self.known.citekeys:
+            key = make_citekey(paper.authors, title, paper.year, self.known.citekeys)
+        return {
+            "id": pid,
+            "title": title,
+            "title_key": normalise_title(title),
+            "abstract": paper.abstract,
+            "authors": dump_list(paper.authors),
+            "authors_sort": authors_sort(paper.authors),
+            "year": paper.year,
+            "venue": paper.venue,
+            "arxiv_id": normalise_arxiv(paper.arxiv_id) or None,
+            "doi": normalise_doi(paper.doi) or None,
+            "url": paper.url,
+            "links": dump_list(paper.links),
+            "entry_type": paper.entry_type,
+            "citekey": key,
+            "citekey_lower": key.lower(),
+            "starred": False,
+            "read": False,
+            "batch_id": self.batch_id,
+            "added_at": self.now,
+            "updated_at": self.now,
+            "revision": 1,
+            "trashed_at": None,
+        }
+
+
+class Importer:
+    """Reads files and adds their papers through the unit of work."""
+
+    def __init__(self, db: Database, uow: UnitOfWork) -> None:
+        self.db = db
+        self.uow = uow
+
+    def import_paths(
+        self, paths: Sequence[Path], progress: Progress | None = None
+    ) -> list[ImportReport]:
+        """Import files and folders (expanded); one report per file.
+
+        A folder with nothing to import gets a report of its own saying so.
+        A cancel stops after the file being imported, which is rolled back;
+        earlier files stay imported.
+        """
+        progress = progress or Progress()
+        todo: list[Path | ImportReport] = []
+        for path in paths:
+            files = expand_paths([path])
+            if path.is_dir() and not files:
+                todo.append(ImportReport(path.name, error=f"{path}: the folder holds no files"))
+            todo.extend(files)
+        reports: list[ImportReport] = []
+        for n, item in enumerate(todo):
+            if isinstance(item, ImportReport):
+                reports.append(item)
+                continue
+            if progress.cancelled():
+                break
+            step = progress.scoped(f"{item.name} ({n + 1}/{len(todo)})")
+            try:
+                reports.append(self.import_file(item, step))
+            except Cancelled:
+                reports.append(ImportReport(item.name, error="cancelled: nothing imported"))
+                break
+        return reports
+
+    def import_file(self, path: Path | str, progress: Progress | None = None) -> ImportReport:
+        """Import one file; failures are reported, never raised (except Cancelled)."""
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            return ImportReport(file_name=path.name, error=f"{path}: is a folder, not a file")
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            return ImportReport(file_name=path.name, error=f"{path}: cannot read the file ({why})")
+        return self.import_bytes(data, path.name, progress)
+
+    def import_bytes(
+        self, data: bytes, name: str, progress: Progress | None = None
+    ) -> ImportReport:
+        """Import the bytes of a file (or pasted text) called *name*."""
+        t0 = time.perf_counter()
+        try:
+            result = importers.parse(data, name)
+        except InputError as exc:
+            return ImportReport(file_name=name, error=str(exc))
+        parse_s = time.perf_counter() - t0
+        digest = hashlib.sha256(data).hexdigest()
+        report = self.import_records(result, name, digest, progress=progress)
+        report.timings["parse"] = parse_s
+        return report
+
+    def import_records(
+        self,
+        result: ParseResult,
+        name: str,
+        content_hash: str = "",
+        *,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Add parsed papers in one transaction (dedupe, citekeys, batch row), then index them.
+
+        Raises :class:`~.progress.Cancelled` when *progress* is cancelled
+        before the commit; the library is then unchanged.
+        """
+        report = ImportReport(
+            file_name=name, format=result.format, label=result.label, problems=list(result.problems)
+        )
+        total = len(result.papers)
+        t0 = time.perf_counter()
+        timing: dict[str, float] = {}
+
+        def apply(s: Session, _ids: list[int]) -> list[int]:
+            now = utcnow()
+            batch = ImportBatch(
+                file_name=name,
+                content_hash=content_hash,
+                format=result.format,
+                label=result.label,
+                created_at=now,
+            )
+            s.add(batch)
+            # The insert takes SQLite's write lock, so the snapshot cannot race.
+            s.flush()
+            known = Known.read(s)
+            planner = ImportPlanner(known, batch.id, now)
+            self._insert(s, planner.plan(result.papers, report, progress), report, now)
+            batch.added = len(report.added)
+            batch.duplicates = len(report.duplicates)
+            batch.problems = len(report.problems)
+            set_meta(s, "max_paper_id", str(known.next_id - 1))
+            report.batch_id = batch.id
+            timing["database"] = time.perf_counter() - t0
+            return report.added
+
+        self.uow.run("import", [], apply, touch=False, fresh=True, progress=progress)
+        report.timings["database"] = timing["database"]
+        report.timings["index"] = time.perf_counter() - t0 - timing["database"]
+        if progress is not None:
+            progress.report("done", total, total)
+        return report
+
+    @staticmethod
+    def _insert(
+        s: Session, planned: Iterator[Planned], report: ImportReport, now: datetime
+    ) -> None:
+        rows: list[dict[str, Any]] = []
+        tag_links: list[tuple[int, str]] = []
+        notes: list[dict[str, Any]] = []
+        for item in planned:
+            pid = item.row["id"]
+            rows.append(item.row)
+            if len(rows) >= INSERT_BATCH:
+                # Insert as we go: one giant executemany holds a second copy
+                # of every row's parameters at once.
+                s.execute(insert(Paper), rows)
+                rows.clear()
+            tag_links.extend((pid, t) for t in item.tags)
+            if item.note.strip():
+                notes.append(
+                    {"paper_id": pid, "text": item.note, "created_at": now, "updated_at": now}
+                )
+            report.added.append(pid)
+        if rows:
+            s.execute(insert(Paper), rows)
+        if tag_links:
+            tag_ids = ensure_tags(s, {t for _, t in tag_links})
+            s.execute(
+                insert(PaperTag).prefix_with("OR IGNORE"),
+                [
+                    {"paper_id": p, "tag_id": tag_ids[" ".join(t.split()).casefold()]}
+                    for p, t in tag_links
+                ],
+            )
+        if notes:
+            s.execute(insert(Note), notes)

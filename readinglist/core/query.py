@@ -1,0 +1,146 @@
+"""The query value object and every rule about composing and sorting it.
+
+Both clients build what they show through :func:`compose`: the view chosen
+(a sidebar entry, or ``--trash`` on the command line), the words typed, the
+quick filters (tag, starred, unread) and the sort the user picked.  The
+default sort lives here once, in :func:`effective_sort`: best match first
+while searching, else the column the user chose, else newest first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+SortKey = Literal[
+    "relevance", "added", "title", "authors", "year", "starred", "read", "citekey", "updated"
+]
+SORT_KEYS: tuple[str, ...] = (
+    "relevance",
+    "added",
+    "title",
+    "authors",
+    "year",
+    "starred",
+    "read",
+    "citekey",
+    "updated",
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to show: search text, filters and sort order.
+
+    ``text`` uses the index's syntax (``title:mamba``, ``tag:to-read``,
+    phrases, ``distill*``, AND/OR/NOT).  ``tags`` must all be present.
+    ``starred``/``read`` of ``None`` mean "either".  ``sort="relevance"`` only
+    differs from "added" when there is search text.
+    """
+
+    text: str = ""
+    tags: tuple[str, ...] = ()
+    starred: bool | None = None
+    read: bool | None = None
+    batch_id: int | None = None
+    ids: tuple[int, ...] | None = None
+    trashed: bool = False
+    added_since: datetime | None = None
+    sort: str = "relevance"
+    descending: bool = True
+    tags_any: tuple[str, ...] = field(default=())
+
+    def with_(self, **changes: Any) -> Query:
+        """Return a copy with *changes* applied."""
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        """Serialise the filters (used by saved searches)."""
+        data = asdict(self)
+        data["added_since"] = self.added_since.isoformat() if self.added_since else None
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Query:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("saved search is not an object")
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for key in ("tags", "tags_any"):
+            if key in known:
+                known[key] = tuple(known[key] or ())
+        if known.get("ids") is not None:
+            known["ids"] = tuple(known["ids"])
+        if known.get("added_since"):
+            known["added_since"] = datetime.fromisoformat(known["added_since"])
+        return cls(**known)
+
+
+# The sort when the user has chosen none and there is no search text.
+DEFAULT_SORT = "added"
+# Sorts whose natural first direction is high-to-low (newest, best, starred
+# first); the others read A to Z first.
+DESCENDING_FIRST = frozenset({"relevance", "added", "updated", "year", "starred"})
+
+
+def first_direction(key: str) -> bool:
+    """Whether choosing sort *key* should start descending (a header's first click)."""
+    return key in DESCENDING_FIRST
+
+
+def effective_sort(text: str, key: str | None, descending: bool = True) -> tuple[str, bool]:
+    """Return the ``(sort key, descending)`` a query should use.
+
+    *key* is what the user chose (a column, or ``None`` for "no choice").
+    While searching with no choice, the best matches come first; with no
+    search and no choice (or a relevance choice, which means nothing without
+    text), the newest papers come first.
+    """
+    if key is None or key not in SORT_KEYS:
+        return ("relevance", True) if text.strip() else (DEFAULT_SORT, True)
+    if key == "relevance" and not text.strip():
+        return DEFAULT_SORT, True
+    return key, descending
+
+
+def combine_text(*parts: str) -> str:
+    """AND together search texts, each kept whole by parentheses."""
+    kept = [p.strip() for p in parts if p and p.strip()]
+    if len(kept) <= 1:
+        return kept[0] if kept else ""
+    return " AND ".join(f"({p})" for p in kept)
+
+
+def compose(
+    view: Query | None = None,
+    text: str = "",
+    *,
+    tags: Sequence[str] = (),
+    starred: bool | None = None,
+    read: bool | None = None,
+    sort: str | None = None,
+    descending: bool = True,
+) -> Query:
+    """Build the query a client shows: view, typed text, quick filters and sort.
+
+    *view* is the chosen collection (all papers, a tag, an import, a saved
+    search, the trash); its own text and tags are kept and the typed *text*
+    and *tags* narrow it further.  *starred*/*read* of ``None`` keep the
+    view's setting.  *sort* is the user's choice or ``None`` for the default
+    (:func:`effective_sort`).
+    """
+    view = view or Query()
+    combined = combine_text(view.text, text)
+    wanted_tags = tuple(dict.fromkeys((*view.tags, *(t for t in tags if t))))
+    key, desc = effective_sort(combined, sort, descending)
+    return view.with_(
+        text=combined,
+        tags=wanted_tags,
+        starred=view.starred if starred is None else starred,
+        read=view.read if read is None else read,
+        sort=key,
+        descending=desc,
+    )

@@ -1,0 +1,216 @@
+"""The window's commands as QActions, and the menus, toolbar and table menu built from them.
+
+Owns :class:`Actions`: every command's text, icon, shortcut and where it
+appears, which keys work only while the table has focus, and which commands
+are enabled for the current selection.  The slots are the controllers'
+methods; an action never holds logic of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar, QWidget
+
+from .icons import icon
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+__all__ = ["Actions"]
+
+Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
+
+
+class Actions(QObject):
+    """The QActions of a :class:`~readinglist.gui.main_window.MainWindow`.
+
+    Built after the window's widgets and controllers, which the actions call.
+    """
+
+    def __init__(self, w: MainWindow) -> None:
+        super().__init__(w)
+        self._window = w
+        a = self._action
+        t, e, s = w.transfer, w.edits, w.search
+        self.import_ = a(
+            "&Import…", t.import_dialog, "Ctrl+I", "import", "Import papers from files"
+        )
+        self.import_sample = a("Load &sample papers", t.load_sample, None, "inbox")
+        self.export = a("&Export BibTeX…", t.export_dialog, "Ctrl+E", "export", "Export BibTeX")
+        self.quit = a("&Quit", w.close, QKeySequence.StandardKey.Quit)
+        self.undo = w.undo_stack.createUndoAction(w, "&Undo")
+        self.undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo.setIcon(icon("undo"))
+        self.redo = w.undo_stack.createRedoAction(w, "&Redo")
+        # Ctrl+Shift+Z everywhere, plus the platform's own redo key (Ctrl+Y on Windows).
+        self.redo.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)]
+        )
+        self.redo.setIcon(icon("redo"))
+        self.copy_bibtex = a(
+            "&Copy as BibTeX", t.copy_bibtex, QKeySequence.StandardKey.Copy, "copy"
+        )
+        self.paste = a("&Paste to import", t.paste, QKeySequence.StandardKey.Paste)
+        self.select_all = a("Select &all", w.table.selectAll, QKeySequence.StandardKey.SelectAll)
+        self.find = a("&Find", w.focus_search, QKeySequence.StandardKey.Find, "search")
+        self.save_search = a("&Save search…", w.save_search, "Ctrl+Shift+S", "saved-search")
+        self.star = a("&Star / unstar", e.toggle_star, "S", "star", "Star or unstar (S)")
+        self.read = a("Mark &read / unread", e.toggle_read, "R", "read", "Mark read or unread (R)")
+        self.tag = a("&Tag…", e.tag_dialog, "T", "tag", "Add tags (T)")
+        self.untag = a("Remove ta&g…", e.untag_dialog, "Shift+T")
+        self.note = a("Edit &note", w.detail.focus_note, "Return", "note")
+        self.delete = a(
+            "&Delete",
+            e.delete_selected,
+            QKeySequence.StandardKey.Delete,
+            "trash",
+            "Move to the trash",
+        )
+        self.restore = a("Res&tore from trash", e.restore_selected, None, "restore")
+        self.empty_trash = a("Empty tras&h…", e.empty_trash)
+        self.rebuild = a("Re&build search index", w.index_jobs.rebuild)
+        self.about = a("&About Reading List", w.about)
+        # Checkable: ``triggered`` carries the new state (setChecked on restore sends nothing).
+        self.only_starred = QAction(icon("star-filled"), "Starred only", w, checkable=True)
+        self.only_starred.triggered.connect(s.set_starred_only)
+        self.only_unread = QAction(icon("unread"), "Unread only", w, checkable=True)
+        self.only_unread.triggered.connect(s.set_unread_only)
+        for act, text in (
+            (self.star, "Star"),
+            (self.read, "Read"),
+            (self.tag, "Tag"),
+            (self.delete, "Delete"),
+            (self.import_, "Import"),
+            (self.export, "Export"),
+        ):
+            act.setIconText(text)
+        self._scope_to_widgets()
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: Shortcut = None,
+        icon_name: str | None = None,
+        tip: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self._window)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _scope_to_widgets(self) -> None:
+        w = self._window
+        # Single-key shortcuts only fire while the table has focus, so typing
+        # an "s" or "r" into the search field or a note never stars a paper.
+        for act in (
+            self.star,
+            self.read,
+            self.tag,
+            self.untag,
+            self.note,
+            self.delete,
+            self.copy_bibtex,
+            self.select_all,
+        ):
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            w.table.addAction(act)
+        # Ctrl+V into the search field or a note must paste text there, not import it.
+        self.paste.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for widget in (w.table, w.welcome, w.sidebar_view):
+            widget.addAction(self.paste)
+
+    def build_menus(self, bar: QMenuBar) -> None:
+        """Fill the menu bar: File, Edit, Paper, View, Tools, Help."""
+        menus: list[tuple[str, list[QAction | None]]] = [
+            ("&File", [self.import_, self.import_sample, self.export, None, self.quit]),
+            (
+                "&Edit",
+                [
+                    self.undo,
+                    self.redo,
+                    None,
+                    self.copy_bibtex,
+                    self.paste,
+                    self.select_all,
+                    None,
+                    self.find,
+                    self.save_search,
+                ],
+            ),
+            (
+                "&Paper",
+                [
+                    self.star,
+                    self.read,
+                    self.tag,
+                    self.untag,
+                    self.note,
+                    None,
+                    self.delete,
+                    self.restore,
+                    self.empty_trash,
+                ],
+            ),
+            ("&View", [self.only_starred, self.only_unread]),
+            ("&Tools", [self.rebuild]),
+            ("&Help", [self.about]),
+        ]
+        for title, entries in menus:
+            _fill(bar.addMenu(title), entries)
+
+    def build_toolbar(self, search_edit: QWidget, tag_filter: QWidget) -> QToolBar:
+        """The main toolbar: import/export, edits, then the search field and quick filters."""
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        _fill(
+            toolbar,
+            [self.import_, self.export, None, self.star, self.read, self.tag, self.delete, None],
+        )
+        toolbar.addWidget(search_edit)
+        _fill(toolbar, [self.only_starred, self.only_unread])
+        toolbar.addWidget(tag_filter)
+        return toolbar
+
+    def table_menu(self, in_trash: bool) -> QMenu:
+        """The context menu of selected papers (restore only, in the trash)."""
+        e = self._window.edits
+        menu = QMenu(self._window)
+        if in_trash:
+            menu.addAction(self.restore)
+            return menu
+        menu.addAction(icon("star-filled"), "Star", lambda: e.set_flag("starred", True))
+        menu.addAction(icon("star"), "Unstar", lambda: e.set_flag("starred", False))
+        menu.addAction(icon("read"), "Mark read", lambda: e.set_flag("read", True))
+        menu.addAction(icon("unread"), "Mark unread", lambda: e.set_flag("read", False))
+        _fill(menu, [None, self.tag, self.untag, None, self.copy_bibtex, self.export, None])
+        menu.addAction(self.delete)
+        return menu
+
+    def update(self, has_selection: bool, in_trash: bool) -> None:
+        """Enable what applies to the selection and the current view."""
+        for act in (self.star, self.read, self.tag, self.untag, self.copy_bibtex, self.delete):
+            act.setEnabled(has_selection and not in_trash)
+        self.restore.setEnabled(has_selection and in_trash)
+        self.empty_trash.setEnabled(in_trash)
+
+
+def _fill(target: QMenu | QToolBar, entries: list[QAction | None]) -> None:
+    """Add *entries* to a menu or toolbar; None is a separator."""
+    for entry in entries:
+        if entry is None:
+            target.addSeparator()
+        else:
+            target.addAction(entry)

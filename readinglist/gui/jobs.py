@@ -1,0 +1,285 @@
+"""Every piece of background work the main window starts, and its status-bar display.
+
+Owns: :class:`JobController`, through which the window starts *all* its
+background tasks (queries, the start-up index check, imports, exports, index
+rebuilds), so that closing the window can cancel and wait for every one of
+them and no thread is left writing to a library about to be closed; the
+status-bar widgets (stage label, progress bar, Cancel) of the one long,
+user-visible *job* allowed at a time; and :class:`IndexJobs`, the start-up
+index check and the "Rebuild search index" command.
+
+Progress text comes from the core's :meth:`Progress.describe`, so the status
+bar and the command line word a stage the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QStatusBar, QToolButton, QWidget
+
+from .. import APP_NAME
+from ..core.progress import Cancelled, Progress
+from ..library import Library
+from ..search import IndexCheck
+from .workers import ProgressCallback, TaskHandle, run_in_background
+
+__all__ = ["ErrorReporter", "IndexJobs", "JobController"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# How the window tells the user something failed: message, optional exception.
+ErrorReporter = Callable[[str, BaseException | None], None]
+
+CANCELLED_MESSAGE = "Cancelled: nothing was changed."
+
+
+class JobController(QObject):
+    """Starts and tracks the window's background tasks; shows the running job.
+
+    :meth:`start` runs any task (a query, the index check) and remembers it
+    until its outcome is delivered.  :meth:`run` runs a *job*: a long task
+    the user sees in the status bar with a progress bar and a Cancel button;
+    one at a time, since two imports racing for the write lock would only
+    confuse.  :meth:`shutdown` cancels and waits for everything started here.
+    """
+
+    #: The status text of the running job changed (already shown in the status bar).
+    progressed = Signal(str)
+    #: A job started (True) or ended (False).
+    busyChanged = Signal(bool)
+
+    def __init__(
+        self, status_bar: QStatusBar, report_error: ErrorReporter, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        self._window = parent
+        self._status_bar = status_bar
+        self._report_error = report_error
+        # Keyed by id(): what is tracked is the handle itself, whatever its equality.
+        self._tasks: dict[int, TaskHandle] = {}
+        self._job: TaskHandle | None = None
+        self._closing = False
+        # A GUI-side copy of the job's progress, only for its describe().
+        self._shown = Progress()
+        self._prefix = ""
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(220)
+        self.bar.setTextVisible(True)
+        self.bar.hide()
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel)
+        for widget in (self.label, self.bar, self.cancel_button):
+            status_bar.addPermanentWidget(widget)
+
+    # --- any task ------------------------------------------------------------------
+
+    @property
+    def closing(self) -> bool:
+        """True once :meth:`shutdown` began: results are no longer shown."""
+        return self._closing
+
+    def start(
+        self,
+        fn: Callable[[Progress], T],
+        *,
+        on_success: Callable[[T], None],
+        on_failure: Callable[[BaseException], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> TaskHandle | None:
+        """Run ``fn(progress)`` in the background and track it; None once closing."""
+        if self._closing:
+            return None
+        handle = run_in_background(
+            fn,
+            on_success=on_success,
+            on_failure=on_failure,
+            on_cancelled=on_cancelled,
+            on_progress=on_progress,
+        )
+        key = id(handle)
+        self._tasks[key] = handle
+        handle.finished.connect(lambda: self._tasks.pop(key, None))
+        return handle
+
+    def tasks(self) -> list[TaskHandle]:
+        """The tasks started here whose outcome has not been delivered yet."""
+        return list(self._tasks.values())
+
+    def shutdown(self, timeout_ms: int = 60_000) -> bool:
+        """Cancel every tracked task and wait for all of them; False on timeout.
+
+        Their outcomes are delivered here (callbacks see :attr:`closing`).
+        Cancelling rolls back an import that has not committed yet; one that
+        has committed finishes its indexing first, which is why this waits.
+        """
+        self._closing = True
+        tasks = self.tasks()
+        for task in tasks:
+            task.cancel()
+        ok = True
+        for task in tasks:
+            if not task.wait(timeout_ms):
+                log.warning("a background task did not stop within %d ms", timeout_ms)
+                ok = False
+        return ok
+
+    # --- the one visible job -----------------------------------------------------------
+
+    def busy(self) -> bool:
+        """True while a job (import, export, rebuild) runs."""
+        return self._job is not None and self._job.is_running()
+
+    def run(
+        self,
+        title: str,
+        work: Callable[[Progress], T],
+        on_done: Callable[[T], None],
+        *,
+        prefix: str = "",
+        cancelled_message: str = CANCELLED_MESSAGE,
+    ) -> bool:
+        """Run *work* as the visible job; False (after telling the user) if one runs.
+
+        *title* shows until the first progress report; then the label reads
+        ``"<prefix> <progress.describe()>"``.  *on_done* gets the result on
+        the GUI thread.
+        """
+        if self._closing:
+            return False
+        if self.busy():
+            QMessageBox.information(
+                self._window, APP_NAME, "Another import, export or rebuild is still running."
+            )
+            return False
+        self._shown = Progress()
+        self._prefix = prefix
+        self.label.setText(title)
+        self.bar.setRange(0, 0)
+        self.bar.show()
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+
+        def done(value: T) -> None:
+            self._end()
+            on_done(value)
+
+        def cancelled() -> None:
+            self._end()
+            self._status_bar.showMessage(cancelled_message, 6000)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, Cancelled):
+                cancelled()
+            else:
+                self._end()
+                self._failed(exc)
+
+        self._job = self.start(
+            work, on_success=done, on_failure=failed, on_cancelled=cancelled, on_progress=self._show
+        )
+        self.busyChanged.emit(True)
+        return True
+
+    def cancel(self) -> None:
+        """Ask the running job to stop at its next safe point."""
+        if self._job is not None and self._job.is_running():
+            self._job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.label.setText("Cancelling…")
+
+    def _show(self, stage: str, done: int, total: int) -> None:
+        self._shown.report(stage, done, total)
+        text = f"{self._prefix} {self._shown.describe()}".strip()
+        if self._job is None or not self._job.is_cancel_requested():
+            # Once cancelled, "Cancelling…" stays up rather than a stage being abandoned.
+            self.label.setText(text)
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+        self.progressed.emit(text)
+
+    def _end(self) -> None:
+        self.bar.hide()
+        self.cancel_button.hide()
+        self.label.clear()
+        self.busyChanged.emit(False)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, OSError):
+            # A full disk or a locked file: the message says it all, no traceback.
+            where = f"{exc.filename}: " if exc.filename else ""
+            self._report_error(f"{where}{exc.strerror or exc}", None)
+            return
+        log.error("background job failed", exc_info=exc)
+        self._report_error(f"The operation failed: {exc}", exc)
+
+
+class IndexJobs:
+    """The search index's upkeep: the start-up check and the Rebuild command.
+
+    The library is opened without checking its index (so the window shows at
+    once); :meth:`check` does it in the background, tracked like any task so
+    closing the window cancels it instead of leaving it writing.
+    """
+
+    def __init__(
+        self,
+        lib: Library,
+        jobs: JobController,
+        status_bar: QStatusBar,
+        on_repaired: Callable[[], Any],
+    ) -> None:
+        self._lib = lib
+        self._jobs = jobs
+        self._status_bar = status_bar
+        self._on_repaired = on_repaired
+        self.check_task: TaskHandle | None = None
+
+    def check(self) -> None:
+        """Bring the index in step with the database in the background."""
+        lib = self._lib
+
+        def done(check: IndexCheck) -> None:
+            if self._jobs.closing:
+                return
+            if not check.ok or lib.index.repairs:
+                self._status_bar.showMessage("Search index repaired.", 5000)
+                self._on_repaired()
+
+        self.check_task = self._jobs.start(
+            lib.sync_index,
+            on_success=done,
+            on_failure=lambda exc: log.error("index check: %s", exc),
+        )
+
+    def rebuild(self) -> bool:
+        """Drop the index and refill it from the database, as the visible job."""
+        lib = self._lib
+
+        def work(progress: Progress) -> int:
+            written = lib.rebuild_index(progress)
+            # A cancelled rebuild returns early rather than raising: say so.
+            progress.check()
+            return written
+
+        def done(written: int) -> None:
+            self._status_bar.showMessage(f"Search index rebuilt ({written} papers).", 6000)
+            self._on_repaired()
+
+        return self._jobs.run(
+            "Rebuilding the search index…",
+            work,
+            done,
+            prefix="Search index:",
+            cancelled_message="Rebuild cancelled: the index is completed at the next start.",
+        )

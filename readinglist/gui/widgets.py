@@ -1,0 +1,227 @@
+"""Small widgets and dialogs of the main window that hold no state of their own.
+
+Owns: the drop highlight (:class:`DropOverlay`), the empty-library panel
+(:class:`WelcomePanel`), the export scope question (:class:`ExportDialog`),
+the tag quick filter of the toolbar (:class:`TagFilter`), the tag prompt
+(:func:`ask_tags`) and the helpers that show outside text safely
+(:func:`as_label`, :func:`confirm`, :func:`error_box`).
+
+Everything that quotes a file name, tag or message from outside shows it as
+plain text: a tag called ``<b>x</b>`` must read as those characters.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtGui import Qt as QtGuiNS
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import APP_NAME
+from ..core.exports import ExportScope
+from ..core.tags import TagInfo, parse_tag_list
+from .icons import icon
+
+__all__ = [
+    "DropOverlay",
+    "ExportDialog",
+    "TagFilter",
+    "WelcomePanel",
+    "as_label",
+    "ask_tags",
+    "confirm",
+    "error_box",
+]
+
+
+def as_label(text: str) -> str:
+    """Return *text* so that a QLabel in automatic format shows it literally.
+
+    Dialog labels guess whether text is markup; a tag named "<b>x</b>" must
+    still read as those characters.
+    """
+    return QtGuiNS.convertFromPlainText(text) if QtGuiNS.mightBeRichText(text) else text
+
+
+def confirm(parent: QWidget, title: str, text: str) -> bool:
+    """Ask a yes/no question; *text* is shown as plain text, never as markup."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def error_box(parent: QWidget, message: str, exc: BaseException | None = None) -> QMessageBox:
+    """Open (window-modal, not blocking) a warning about *message*; return the box.
+
+    The traceback of *exc*, if given, goes into the box's details for bug reports.
+    """
+    box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=parent)
+    # Messages quote file and tag names from outside: never render them as markup.
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    if exc is not None:
+        box.setDetailedText("".join(traceback.format_exception(exc)))
+    box.open()
+    return box
+
+
+def ask_tags(parent: QWidget, title: str, label: str, suggestions: Sequence[str]) -> list[str]:
+    """Prompt for comma-separated tags (completing known ones); [] when cancelled."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setInputMode(QInputDialog.InputMode.TextInput)
+    edit = dialog.findChild(QLineEdit)
+    if edit is not None:
+        completer = QCompleter(list(suggestions), dialog)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        edit.setCompleter(completer)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return []
+    # The core's rule, so "a, A ,b" means the same here as on the command line.
+    return parse_tag_list(dialog.textValue())
+
+
+class DropOverlay(QLabel):
+    """The highlight shown over the window while files are dragged over it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("Drop files, folders or text to import them", parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        highlight = self.palette().highlight().color()
+        fill = QColor(highlight)
+        fill.setAlpha(40)
+        self.setStyleSheet(
+            f"QLabel {{ background: rgba({fill.red()},{fill.green()},{fill.blue()},{fill.alpha()});"
+            f" border: 3px dashed {highlight.name()}; border-radius: 12px;"
+            f" font-size: 18pt; font-weight: 600; color: {highlight.name()}; }}"
+        )
+        self.hide()
+
+    def cover(self) -> None:
+        """Show the overlay over its whole parent, on top of everything."""
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect().adjusted(8, 8, -8, -8))
+        self.raise_()
+        self.show()
+
+
+class WelcomePanel(QWidget):
+    """Shown instead of the table while the library is empty."""
+
+    def __init__(self, on_sample: Callable[[], None], on_import: Callable[[], None]) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addStretch(2)
+        art = QLabel()
+        art.setPixmap(icon("readinglist").pixmap(96, 96))
+        art.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel("Your reading list is empty")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        title.setFont(font)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint = QLabel(
+            "Drop a saved trending-papers page, a BibTeX file or a folder anywhere on this "
+            "window,\nor paste a page you copied from your browser (Ctrl+V)."
+        )
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.sample_button = QPushButton(icon("inbox"), "Load sample papers")
+        self.sample_button.clicked.connect(on_sample)
+        self.import_button = QPushButton(icon("import"), "Import files…")
+        self.import_button.clicked.connect(on_import)
+        buttons.addWidget(self.sample_button)
+        buttons.addWidget(self.import_button)
+        buttons.addStretch(1)
+        for widget in (art, title, hint):
+            layout.addWidget(widget)
+        layout.addSpacing(12)
+        layout.addLayout(buttons)
+        layout.addStretch(3)
+
+
+class ExportDialog(QDialog):
+    """Asks which papers to export: all, the selection, or the current view."""
+
+    def __init__(self, parent: QWidget, n_all: int, n_selected: int, n_view: int) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export BibTeX")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Which papers should be exported?"))
+        self.all = QRadioButton(f"All papers ({n_all})")
+        self.selection = QRadioButton(f"Selected papers ({n_selected})")
+        self.view = QRadioButton(f"Papers in the current view ({n_view})")
+        self.selection.setEnabled(n_selected > 0)
+        # One selected paper is usually just the current row, not a choice.
+        (self.selection if n_selected > 1 else self.view).setChecked(True)
+        for button in (self.all, self.selection, self.view):
+            layout.addWidget(button)
+        box = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+
+    def choice(self) -> ExportScope:
+        """The scope the user picked."""
+        if self.all.isChecked():
+            return ExportScope.ALL
+        return ExportScope.SELECTION if self.selection.isChecked() else ExportScope.VIEW
+
+
+class TagFilter(QComboBox):
+    """The toolbar's "only papers with this tag" choice ("Any tag" first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("tagFilter")
+        self.setToolTip("Show only papers with this tag")
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.addItem(icon("tag"), "Any tag", None)
+
+    def current_tag(self) -> str | None:
+        """The chosen tag name, or None for "Any tag"."""
+        data = self.currentData()
+        return str(data) if data else None
+
+    def fill(self, tags: Sequence[TagInfo]) -> bool:
+        """List *tags* with their counts, keeping the choice; False if the chosen tag is gone.
+
+        No signal is emitted: refilling is not a choice the user made.
+        """
+        current = self.current_tag()
+        blocker = self.blockSignals(True)
+        try:
+            self.clear()
+            self.addItem(icon("tag"), "Any tag", None)
+            for tag in tags:
+                self.addItem(f"{tag.name} ({tag.count})", tag.name)
+            found = self.findData(current) if current else 0
+            self.setCurrentIndex(max(found, 0))
+        finally:
+            self.blockSignals(blocker)
+        return not current or found >= 0

@@ -1,0 +1,70 @@
+"""Imports: folder expansion and the pure import plan."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from readinglist.core.imports import ImportPlanner, ImportReport, Known, expand_paths
+from readinglist.library import Library
+from readinglist.records import ParsedPaper
+
+
+def test_expand_paths_recurses_sorted_and_skips_hidden(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "two.bib").write_text("x")
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / ".hidden.txt").write_text("x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("x")
+    single = tmp_path / "elsewhere.bib"
+    assert expand_paths([tmp_path, single]) == [
+        tmp_path / "a.txt",
+        tmp_path / "b" / "two.bib",
+        single,
+    ]
+
+
+def test_planner_dedupes_against_the_library_and_within_the_file() -> None:
+    known = Known(
+        by_arxiv={"1706.03762": 1},
+        by_doi={"10.1/x": 2},
+        by_title={"old title": 3},
+        citekeys={"smith2020deep"},
+        next_id=10,
+    )
+    report = ImportReport("f.bib")
+    papers = [
+        ParsedPaper(title="Attention", arxiv_id="arXiv:1706.03762v5"),  # dup by arXiv id
+        ParsedPaper(title="Other", doi="https://doi.org/10.1/X"),  # dup by DOI
+        ParsedPaper(title="Old  Title!"),  # dup by folded title
+        ParsedPaper(title="Deep", authors=["Ann Smith"], year=2020, citekey="smith2020deep"),
+        ParsedPaper(title="deep"),  # repeats the paper just planned
+        ParsedPaper(title="!!!"),  # no usable title
+    ]
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    planned = list(ImportPlanner(known, batch_id=5, now=now).plan(papers, report))
+    assert [p.row["id"] for p in planned] == [10]
+    row = planned[0].row
+    assert row["batch_id"] == 5 and row["added_at"] == now
+    # The key was taken, so a fresh unique one was made.
+    assert row["citekey"] != "smith2020deep" and row["citekey"].lower() not in {"smith2020deep"}
+    assert [existing for _, existing in report.duplicates] == [1, 2, 3, 10]
+    assert [p.message for p in report.problems] == ["entry has no usable title"]
+    assert known.next_id == 11 and row["citekey_lower"] in known.citekeys
+
+
+def test_import_paths_reports_each_file_and_empty_folders(
+    library: Library, tmp_path: Path, sample_path: Path
+) -> None:
+    folder = tmp_path / "drop"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "page.txt").write_bytes(sample_path.read_bytes())
+    (folder / "junk.bin").write_bytes(b"\x00\x01")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    reports = library.import_paths([folder, empty])
+    assert [r.file_name for r in reports] == ["junk.bin", "page.txt", "empty"]
+    assert "not a text file" in reports[0].error
+    assert len(reports[1].added) == 101
+    assert "holds no files" in reports[2].error
