@@ -13,7 +13,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -247,108 +247,143 @@ def _open_gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return gui_main(library=args.library)
 
 
-def _dispatch(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+def _import(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    shown = _TerminalProgress()
+    try:
+        reports = lib.import_paths([Path(n) for n in args.files], shown.progress)
+    finally:
+        shown.end()
+    if args.json:
+        json.dump([r.to_json() for r in reports], out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        for report in reports:
+            out.write(report.summary() + "\n")
+            for problem in report.problems:
+                out.write("  " + problem.describe(report.file_name) + "\n")
+            if report.error:
+                print(f"readinglist: {report.error}", file=sys.stderr)
+    return 0 if reports and all(r.ok for r in reports) else 1
+
+
+def _list(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    _print_papers(lib.papers(_query(args)), args.json, out)
+    return 0
+
+
+def _search(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    ids = lib.query_ids(_query(args, args.query))
+    if args.limit is not None:
+        ids = ids[: args.limit]
+    _print_papers(lib.get(ids), args.json, out)
+    return 0
+
+
+def _show_cmd(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    paper = lib.paper(_ids([args.id])[0])
+    if args.json:
+        json.dump(paper.to_json(), out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        _show(paper, out)
+    return 0
+
+
+def _bulk_edit(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    """tag, star, unstar, mark-read, mark-unread, trash, restore."""
     cmd = args.command
-    if cmd == "import":
-        shown = _TerminalProgress()
-        try:
-            reports = lib.import_paths([Path(n) for n in args.files], shown.progress)
-        finally:
-            shown.end()
-        if args.json:
-            json.dump([r.to_json() for r in reports], out, ensure_ascii=False, indent=1)
-            out.write("\n")
-        else:
-            for report in reports:
-                out.write(report.summary() + "\n")
-                for problem in report.problems:
-                    out.write("  " + problem.describe(report.file_name) + "\n")
-                if report.error:
-                    print(f"readinglist: {report.error}", file=sys.stderr)
-        return 0 if reports and all(r.ok for r in reports) else 1
-    if cmd == "list":
-        _print_papers(lib.papers(_query(args)), args.json, out)
+    ids = _ids(args.ids)
+    missing = sorted(set(ids) - set(lib.existing_ids(ids)))
+    if missing:
+        raise CliError(f"no paper with id {', '.join(map(str, missing))}")
+    if cmd == "tag":
+        if not args.add and not args.remove:
+            raise CliError("say --add T... and/or --remove T...", 2)
+        if args.add:
+            lib.add_tags(ids, parse_tag_list(args.add))
+        if args.remove:
+            lib.remove_tags(ids, parse_tag_list(args.remove))
+    elif cmd in {"star", "unstar"}:
+        lib.set_starred(ids, cmd == "star")
+    elif cmd in {"mark-read", "mark-unread"}:
+        lib.set_read(ids, cmd == "mark-read")
+    elif cmd == "trash":
+        lib.trash(ids)
+    else:
+        lib.restore(ids)
+    out.write(f"{cmd}: {len(ids)} papers\n")
+    return 0
+
+
+def _note(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    pid = _ids([args.id])[0]
+    if args.set is not None:
+        lib.set_note(pid, args.set)
+    elif args.append is not None:
+        lib.append_note(pid, args.append)
+    else:
+        lib.set_note(pid, _edit_text(lib.paper(pid).note))
+    return 0
+
+
+def _export(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    q = _query(args, args.query or "")
+    if args.ids:
+        q = q.with_(ids=tuple(_ids([args.ids])))
+    ids = lib.export_ids(ExportScope.VIEW, view=q)
+    if not args.output:
+        lib.export_bibtex(ids, out)
         return 0
-    if cmd == "search":
-        ids = lib.query_ids(_query(args, args.query))
-        if args.limit is not None:
-            ids = ids[: args.limit]
-        _print_papers(lib.get(ids), args.json, out)
-        return 0
-    if cmd == "show":
-        paper = lib.paper(_ids([args.id])[0])
-        if args.json:
-            json.dump(paper.to_json(), out, ensure_ascii=False, indent=1)
-            out.write("\n")
-        else:
-            _show(paper, out)
-        return 0
-    if cmd in {"tag", "star", "unstar", "mark-read", "mark-unread", "trash", "restore"}:
-        ids = _ids(args.ids)
-        missing = sorted(set(ids) - set(lib.existing_ids(ids)))
-        if missing:
-            raise CliError(f"no paper with id {', '.join(map(str, missing))}")
-        if cmd == "tag":
-            if not args.add and not args.remove:
-                raise CliError("say --add T... and/or --remove T...", 2)
-            if args.add:
-                lib.add_tags(ids, parse_tag_list(args.add))
-            if args.remove:
-                lib.remove_tags(ids, parse_tag_list(args.remove))
-        elif cmd in {"star", "unstar"}:
-            lib.set_starred(ids, cmd == "star")
-        elif cmd in {"mark-read", "mark-unread"}:
-            lib.set_read(ids, cmd == "mark-read")
-        elif cmd == "trash":
-            lib.trash(ids)
-        else:
-            lib.restore(ids)
-        out.write(f"{cmd}: {len(ids)} papers\n")
-        return 0
-    if cmd == "note":
-        pid = _ids([args.id])[0]
-        if args.set is not None:
-            lib.set_note(pid, args.set)
-        elif args.append is not None:
-            lib.append_note(pid, args.append)
-        else:
-            lib.set_note(pid, _edit_text(lib.paper(pid).note))
-        return 0
-    if cmd == "export":
-        q = _query(args, args.query or "")
-        if args.ids:
-            q = q.with_(ids=tuple(_ids([args.ids])))
-        ids = lib.export_ids(ExportScope.VIEW, view=q)
-        if args.output:
-            target = Path(args.output)
-            try:
-                count = lib.export_to_file(ids, target)
-            except OSError as exc:
-                raise CliError(f"{target}: cannot write ({exc.strerror or exc})") from exc
-            print(f"exported {count} entries to {target}", file=sys.stderr)
-        else:
-            lib.export_bibtex(ids, out)
-        return 0
-    if cmd == "doctor":
-        for line in lib.index.repairs:
-            out.write(f"found: {line}\n")
-        health = lib.doctor(repair=args.repair)
-        out.write(f"papers: {health.papers}, indexed documents: {health.indexed}\n")
-        for db_problem in health.database_problems:
-            out.write(f"database: {db_problem}\n")
-        if not health.database_problems:
-            out.write("database: ok\n")
-        idx = health.index
-        if idx.ok:
-            out.write("index: ok\n")
-        else:
-            out.write(
-                f"index: {len(idx.missing)} missing, {len(idx.stale)} stale, "
-                f"{len(idx.extra)} extra documents\n"
-            )
-        for line in health.fixed:
-            out.write(f"fixed: {line}\n")
-        if not health.ok and not args.repair:
-            out.write("run 'readinglist doctor --repair' to fix the index\n")
-        return 0 if health.ok or (args.repair and not health.database_problems) else 1
-    raise CliError(f"unknown command {cmd}", 2)
+    target = Path(args.output)
+    try:
+        count = lib.export_to_file(ids, target)
+    except OSError as exc:
+        raise CliError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+    print(f"exported {count} entries to {target}", file=sys.stderr)
+    return 0
+
+
+def _doctor(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    for line in lib.index.repairs:
+        out.write(f"found: {line}\n")
+    health = lib.doctor(repair=args.repair)
+    out.write(f"papers: {health.papers}, indexed documents: {health.indexed}\n")
+    for db_problem in health.database_problems:
+        out.write(f"database: {db_problem}\n")
+    if not health.database_problems:
+        out.write("database: ok\n")
+    idx = health.index
+    if idx.ok:
+        out.write("index: ok\n")
+    else:
+        out.write(
+            f"index: {len(idx.missing)} missing, {len(idx.stale)} stale, "
+            f"{len(idx.extra)} extra documents\n"
+        )
+    for line in health.fixed:
+        out.write(f"fixed: {line}\n")
+    if not health.ok and not args.repair:
+        out.write("run 'readinglist doctor --repair' to fix the index\n")
+    return 0 if health.ok or (args.repair and not health.database_problems) else 1
+
+
+_Command = Callable[[Library, argparse.Namespace, TextIO], int]
+_COMMANDS: dict[str, _Command] = {
+    "import": _import,
+    "list": _list,
+    "search": _search,
+    "show": _show_cmd,
+    "note": _note,
+    "export": _export,
+    "doctor": _doctor,
+    **dict.fromkeys(
+        ("tag", "star", "unstar", "mark-read", "mark-unread", "trash", "restore"), _bulk_edit
+    ),
+}
+
+
+def _dispatch(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    command = _COMMANDS.get(args.command)
+    if command is None:
+        raise CliError(f"unknown command {args.command}", 2)
+    return command(lib, args, out)
