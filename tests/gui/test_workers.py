@@ -6,11 +6,9 @@ import gc
 import threading
 import time
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QThread, QThreadPool
 from pytestqt.qtbot import QtBot
 
-from readinglist.core import progress as core_progress
 from readinglist.gui import workers
 from readinglist.gui.workers import Progress, TaskState, run_in_background, running_tasks
 from readinglist.library import Cancelled
@@ -148,22 +146,6 @@ def test_progress_is_throttled(qtbot: QtBot) -> None:
     reports = rec.kinds().count("progress")
     allowed = 1 + elapsed[0] * workers.MAX_PROGRESS_RATE + 1
     assert 1 <= reports <= allowed
-
-
-def test_progress_throttle_with_a_fake_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [100.0]
-    # The throttle is the core Progress's; the worker only sets its interval.
-    monkeypatch.setattr(core_progress.time, "monotonic", lambda: now[0])
-    sent: list[tuple[str, int, int]] = []
-    progress = Progress(lambda *a: sent.append(a), min_interval=0.05)
-    progress.report("a", 0, 10)  # first report of a stage: sent
-    progress.report("a", 1, 10)  # too soon: dropped
-    now[0] += 0.06
-    progress.report("a", 2, 10)  # interval passed: sent
-    progress.report("a", 3, 10)  # too soon: dropped
-    progress.report("b", 0, 5)  # new stage: sent
-    progress.report("b", 5, 5)  # stage finished: sent
-    assert sent == [("a", 0, 10), ("a", 2, 10), ("b", 0, 5), ("b", 5, 5)]
 
 
 def test_cancel_leads_to_on_cancelled(qtbot: QtBot) -> None:
