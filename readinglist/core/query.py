@@ -10,6 +10,7 @@ while searching, else the column the user chose, else newest first.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -144,3 +145,29 @@ def compose(
         sort=key,
         descending=desc,
     )
+
+
+# The last word of a search box's text: an optional field, then the word.
+_LAST_WORD = re.compile(r"(?:^|(?<=[\s(]))(?:[A-Za-z_]+:)?(?P<word>[^\s\"()*?:]+)$")
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+# A shorter last word is taken as typed: "a*" would match most of the library.
+MIN_PREFIX = 2
+
+
+def as_you_type(text: str) -> str:
+    """The search text with its last word matched as a prefix, as while typing.
+
+    Every keystroke then finds at least what the whole word will find:
+    ``"language mod"`` searches ``language mod*``.  Left alone: text ending
+    in a space (the word is finished), inside an open phrase, an operator, a
+    word already ending in ``*``, and words shorter than :data:`MIN_PREFIX`.
+    """
+    if not text or text[-1].isspace() or text.count('"') % 2:
+        return text
+    match = _LAST_WORD.search(text)
+    if match is None:
+        return text
+    word = match.group("word")
+    if word in _OPERATORS or len(word) < MIN_PREFIX or not word[-1].isalnum():
+        return text
+    return text + "*"

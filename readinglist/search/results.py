@@ -22,9 +22,13 @@ class QuerySyntaxError(ValueError):
 
 @dataclass
 class SearchResult:
-    """Matching paper ids, best first, and the terms used for highlighting."""
+    """Matching paper ids, best first, their total, and the terms used for highlighting.
+
+    ``total`` counts every match even when ``ids`` holds only the top ones.
+    """
 
     ids: list[int]
+    total: int = 0
     terms: dict[str, set[str]] = field(default_factory=dict)
     prefixes: dict[str, set[str]] = field(default_factory=dict)
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from readinglist.core.query import Query, combine_text, compose, effective_sort, first_direction
+from readinglist.core.query import (
+    Query,
+    as_you_type,
+    combine_text,
+    compose,
+    effective_sort,
+    first_direction,
+)
 
 
 def test_default_sort_is_relevance_while_searching_else_newest_first() -> None:
@@ -38,3 +45,12 @@ def test_compose_narrows_the_view_with_text_filters_and_sort() -> None:
     assert trash.trashed and trash.read is True and trash.text == ""
     assert (trash.sort, trash.descending) == ("title", False)
     assert compose() == Query(sort="added", descending=True)
+
+
+def test_as_you_type_makes_the_last_word_a_prefix() -> None:
+    assert as_you_type("language mod") == "language mod*"
+    assert as_you_type("title:mam") == "title:mam*"
+    assert as_you_type("(vision OR langu") == "(vision OR langu*"
+    # Finished words, phrases, operators, stars and single letters stay as typed.
+    for text in ("language ", '"state space', "mamba AND", "distill*", "a", "x y", "", "title:"):
+        assert as_you_type(text) == text, text
