@@ -175,6 +175,9 @@ class Library:
     def count(self, q: Query | None = None) -> int:
         return self.reads.count(q)
 
+    def page(self, q: Query, offset: int = 0, limit: int = 50) -> tuple[list[int], int]:
+        return self.reads.page(q, offset, limit)
+
     def get(self, ids: Sequence[int], *, include_trashed: bool = True) -> list[PaperData]:
         return self.reads.get(ids, include_trashed=include_trashed)
 

@@ -160,7 +160,8 @@ def as_you_type(text: str) -> str:
     Every keystroke then finds at least what the whole word will find:
     ``"language mod"`` searches ``language mod*``.  Left alone: text ending
     in a space (the word is finished), inside an open phrase, an operator, a
-    word already ending in ``*``, and words shorter than :data:`MIN_PREFIX`.
+    word after NOT, a word already ending in ``*``, and words shorter than
+    :data:`MIN_PREFIX`.
     """
     if not text or text[-1].isspace() or text.count('"') % 2:
         return text
@@ -169,5 +170,9 @@ def as_you_type(text: str) -> str:
         return text
     word = match.group("word")
     if word in _OPERATORS or len(word) < MIN_PREFIX or not word[-1].isalnum():
+        return text
+    # "NOT lang" must not exclude every "lang…" word while the user types.
+    before = text[: match.start()].split()
+    if before and before[-1] == "NOT":
         return text
     return text + "*"

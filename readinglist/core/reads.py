@@ -110,6 +110,24 @@ def filters(q: Query) -> list[ColumnElement[bool]]:
     return conds
 
 
+def _restriction(s: Session, q: Query) -> dict[str, list[int]]:
+    """*q*'s filters as the smaller of the paper ids they allow or exclude.
+
+    The index applies it to its hits, so a search never needs every allowed
+    id: the usual view (everything outside the trash) excludes just the
+    trashed papers.
+    """
+    conds = filters(q)
+    selected = and_(*conds)
+    total = int(s.scalar(select(func.count(Paper.id))) or 0)
+    allowed = int(s.scalar(select(func.count(Paper.id)).where(selected)) or 0)
+    if allowed <= total - allowed:
+        return {"allowed": _fetch_ids(s, select(Paper.id).where(selected))}
+    # coalesce: a condition on a NULL column is NULL, and NOT NULL excludes nothing.
+    rest = select(Paper.id).where(~func.coalesce(selected, False))
+    return {"excluded": _fetch_ids(s, rest)}
+
+
 class Reads:
     """Read-only access to papers: query, count, fetch snapshots."""
 
@@ -126,34 +144,60 @@ class Reads:
 
         Raises :class:`readinglist.search.QuerySyntaxError` for a bad query.
         """
-        relevance = q.sort == "relevance" and bool(q.text.strip())
-        hits: SearchResult | None = None
-        if q.text.strip():
-            hits = self.index.search(q.text, scored=relevance)
-        conds = filters(q)
-        with self.db.reader() as s:
-            if relevance and hits is not None:
-                allowed = set(_fetch_ids(s, select(Paper.id).where(and_(*conds))))
-                ids = [i for i in hits.ids if i in allowed]
-                if not q.descending:
-                    ids.reverse()
-            else:
-                cols = _SORT_COLUMNS.get(q.sort, _SORT_COLUMNS[DEFAULT_SORT])
-                order = [c.desc() if q.descending else c.asc() for c in cols]
-                ids = _fetch_ids(s, select(Paper.id).where(and_(*conds)).order_by(*order))
-                if hits is not None:
-                    found = set(hits.ids)
-                    ids = [i for i in ids if i in found]
+        hits = self._search(q)
+        if hits is not None and q.sort == "relevance":
+            ids = hits.ids if q.descending else hits.ids[::-1]
+        else:
+            with self.db.reader() as s:
+                ids = _fetch_ids(s, self._sorted(q))
+            if hits is not None:
+                found = set(hits.ids)
+                ids = [i for i in ids if i in found]
         if q.ids is not None:
             wanted = set(q.ids)
             ids = [i for i in ids if i in wanted]
         return ids, hits
 
+    def page(self, q: Query, offset: int = 0, limit: int = 50) -> tuple[list[int], int]:
+        """One page of what *q* selects, in its order, and how many it selects in all.
+
+        Without search text the database reads just that page; with it, the
+        index ranks and counts (best first when sorting by relevance).
+        """
+        if q.ids is not None or (q.text.strip() and q.sort != "relevance"):
+            ids = self.query(q)[0]
+            return ids[offset : offset + limit], len(ids)
+        if q.text.strip():
+            hits = self._search(q, limit=offset + limit)
+            assert hits is not None
+            ids = hits.ids if q.descending else self.query(q)[0]
+            return ids[offset : offset + limit], hits.total
+        with self.db.reader() as s:
+            ids = list(s.scalars(self._sorted(q).offset(offset).limit(limit)))
+        return ids, self.count(q)
+
+    def _search(self, q: Query, limit: int | None = None) -> SearchResult | None:
+        """The index's hits for *q*'s text, restricted by its filters (None: no text)."""
+        if not q.text.strip():
+            return None
+        with self.db.reader() as s:
+            restrict = _restriction(s, q)
+        return self.index.search(q.text, limit, scored=q.sort == "relevance", **restrict)
+
+    @staticmethod
+    def _sorted(q: Query) -> Select[Any]:
+        cols = _SORT_COLUMNS.get(q.sort, _SORT_COLUMNS[DEFAULT_SORT])
+        order = [c.desc() if q.descending else c.asc() for c in cols]
+        return select(Paper.id).where(and_(*filters(q))).order_by(*order)
+
     def count(self, q: Query | None = None) -> int:
         """How many papers *q* selects (untrashed papers by default)."""
         q = q or Query()
-        if q.text.strip() or q.ids is not None:
+        if q.ids is not None:
             return len(self.query(q)[0])
+        if q.text.strip():
+            hits = self._search(q.with_(sort="added"), limit=0)
+            return hits.total if hits is not None else 0
         with self.db.reader() as s:
             return int(s.scalar(select(func.count(Paper.id)).where(and_(*filters(q)))) or 0)
 

@@ -205,6 +205,10 @@ class WordAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped.
         else:
             spans = iter([(value, 0, len(value))])
             keeporiginal = True
+            # The parser hands over prefix and wildcard text untokenized: it is
+            # what the user typed, matched against the words, so never stemmed
+            # ("analy*" must not become "anali*").
+            no_morph = no_morph or mode == "query"
         terms = self._terms
         has_stops = self.stoplist is not None
         renumbered: int | None = None

@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from whoosh import collectors, index, qparser
+import numpy as np
+import numpy.typing as npt
+import whoosh
+from whoosh import index, qparser
 from whoosh import query as wq
 
 from .analysis import (
@@ -30,34 +33,21 @@ from .analysis import (
     FIELD_BOOSTS,
     INDEX_SCHEMA_VERSION,
     IndexDoc,
+    WordAnalyzer,
     _schema,
 )
 from .bulkwriter import _BulkWriter, _fields_of
+from .executor import Executor, prefix_stems
 from .results import IndexCheck, QuerySyntaxError, SearchResult, _collect_terms
 
 STAMP_FILE = "readinglist-stamp.json"
+# The bulk writer and the executor read and write Whoosh's on-disk format
+# through its internals: an index written under another Whoosh release is
+# rebuilt rather than misread.
+WHOOSH_VERSION = ".".join(map(str, whoosh.__version__))
 
 
 _FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):")
-
-
-class _AllHitsCollector(collectors.UnlimitedCollector):  # type: ignore[misc]  # untyped
-    """Whoosh's collector of every hit, sorted without a Python key function.
-
-    Whoosh sorts all hits with a lambda key: at 100,000 papers that one sort
-    held the GIL for 100-600 ms and froze the window while a search ran in
-    its worker.  Storing (negated score, docnum) lets the sort run in C.
-    """
-
-    def _collect(self, global_docnum: int, score: float) -> float:
-        self.items.append((0 - score, global_docnum))
-        self.docset.add(global_docnum)
-        return 0 - score
-
-    def results(self) -> Any:
-        self.items.sort()
-        items = [(0 - score, docnum) for score, docnum in self.items]
-        return self._results(items, docset=self.docset)
 
 
 class SearchIndex:
@@ -77,7 +67,8 @@ class SearchIndex:
         # opening one per keystroke re-reads every segment's files, and its
         # paper-id column is turned into a list once instead of per hit.
         self._searcher: Any = None
-        self._pid_list: list[int] = []
+        self._pid_array: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._executor: Executor | None = None
         self._search_lock = threading.Lock()
         self._parser = self._make_parser()
 
@@ -100,7 +91,7 @@ class SearchIndex:
             self._move_aside(f"unreadable ({type(exc).__name__}: {exc})")
             return self._create()
         if exists:
-            if stamp.get("schema") == INDEX_SCHEMA_VERSION:
+            if (stamp.get("schema"), stamp.get("whoosh")) == (INDEX_SCHEMA_VERSION, WHOOSH_VERSION):
                 try:
                     ix = index.open_dir(str(self.folder))
                     # Touch the reader: a truncated segment fails here, not at open.
@@ -145,7 +136,8 @@ class SearchIndex:
 
     def _write_stamp(self, changes: int) -> None:
         tmp = self.folder / (STAMP_FILE + ".tmp")
-        tmp.write_text(json.dumps({"schema": INDEX_SCHEMA_VERSION, "changes": changes}))
+        stamp = {"schema": INDEX_SCHEMA_VERSION, "whoosh": WHOOSH_VERSION, "changes": changes}
+        tmp.write_text(json.dumps(stamp))
         tmp.replace(self.folder / STAMP_FILE)
 
     @property
@@ -272,7 +264,7 @@ class SearchIndex:
             parsed: wq.Query = self._parser.parse(text)
         except Exception as exc:  # Whoosh's parser raises assorted errors.
             raise QuerySyntaxError(f"cannot read this query ({exc})") from exc
-        return self._phrases_to_terms(parsed)
+        return self._phrases_to_terms(_narrow_prefixes(parsed))
 
     def _phrases_to_terms(self, q: wq.Query) -> wq.Query:
         """Turn phrases on fields without positions (tags, citekey) into whole terms.
@@ -289,8 +281,23 @@ class SearchIndex:
         result: wq.Query = q.apply(self._phrases_to_terms)
         return result
 
-    def search(self, text: str, limit: int | None = None, *, scored: bool = True) -> SearchResult:
-        """Return ids matching *text*, best first when *scored*."""
+    def search(
+        self,
+        text: str,
+        limit: int | None = None,
+        *,
+        scored: bool = True,
+        allowed: Iterable[int] | None = None,
+        excluded: Iterable[int] | None = None,
+    ) -> SearchResult:
+        """Return the ids matching *text*, best first when *scored*, and their total.
+
+        *limit* keeps the best *limit* ids (``total`` still counts every
+        match).  *allowed*/*excluded* restrict the hits to / away from those
+        paper ids (the database's filters).  Equal scores are ordered by
+        paper id, so the order is the same wherever the papers sit in the
+        index.  Unscored ids come in index order.
+        """
         parsed = self.parse(text)
         result = SearchResult(ids=[])
         _collect_terms(parsed, result)
@@ -298,20 +305,44 @@ class SearchIndex:
             return result
         with self._search_lock:
             searcher = self._fresh_searcher()
-            pids = self._pid_list
-            if scored and limit is None:
-                collector = _AllHitsCollector()
-                searcher.search_with_collector(parsed, collector)
-                result.ids = [pids[d] for d in collector.results().docs()]
-            elif scored:
-                hits = searcher.search(parsed, limit=limit)
-                result.ids = [pids[d] for d in hits.docs()]
-            else:
-                docnums = searcher.docs_for_query(parsed)
-                result.ids = [pids[d] for d in docnums]
-                if limit is not None:
-                    result.ids = result.ids[:limit]
+            if self._executor is None:  # An empty index: nothing to find.
+                return result
+            matched, scores = self._executor.run(parsed)
+            pids = self._pid_array
+            if allowed is not None:
+                matched &= np.isin(pids, np.fromiter(allowed, dtype=np.int64))
+            if excluded is not None:
+                matched &= ~np.isin(pids, np.fromiter(excluded, dtype=np.int64))
+            docs = np.flatnonzero(matched)
+            result.total = len(docs)
+            if scored:
+                docs = _best_first(docs, scores[docs], pids[docs], limit)
+            elif limit is not None:
+                docs = docs[:limit]
+            result.ids = pids[docs].tolist()
+            del searcher
         return result
+
+    def _prefix_terms(self, searcher: Any, field: str, prefix: str) -> list[str]:
+        """The terms of *field* a typed *prefix* stands for (see :func:`prefix_stems`)."""
+        reader = searcher.reader()
+        fieldobj = searcher.schema[field]
+        analyzer = getattr(fieldobj, "analyzer", None)
+
+        def expand(p: str) -> list[str]:
+            return [
+                t.decode("utf-8") if isinstance(t, bytes) else str(t)
+                for t in reader.expand_prefix(field, p)
+            ]
+
+        if not isinstance(analyzer, WordAnalyzer) or not analyzer.stem:
+            return expand(prefix.lower())
+        return prefix_stems(
+            prefix.lower(),
+            lambda word: analyzer._terms[word],
+            expand,
+            lambda term: (field, term) in reader,
+        )
 
     def _drop_searcher(self) -> None:
         with self._search_lock:
@@ -331,9 +362,57 @@ class SearchIndex:
                 return self._searcher
             self._searcher.close()
         self._searcher = self._ix.searcher()
-        self._pid_list = [int(v) for v in self._searcher.reader().column_reader("pid")]
+        reader = self._searcher.reader()
+        if reader.doc_count_all() == 0:
+            # Whoosh's empty reader has no columns at all.
+            self._pid_array = np.zeros(0, dtype=np.int64)
+            self._executor = None
+        else:
+            column = reader.column_reader("pid")
+            self._pid_array = np.fromiter(column, dtype=np.int64, count=reader.doc_count_all())
+            self._executor = Executor(self._searcher, self._prefix_terms)
         return self._searcher
 
     def close(self) -> None:
         self._drop_searcher()
         self._ix.close()
+
+
+def _best_first(
+    docs: npt.NDArray[np.int64],
+    scores: npt.NDArray[np.float64],
+    pids: npt.NDArray[np.int64],
+    limit: int | None,
+) -> npt.NDArray[np.int64]:
+    """*docs* ordered by score (highest first), then paper id; the top *limit* only."""
+    if limit is not None and limit < len(docs):
+        if limit <= 0:
+            return docs[:0]
+        # Everything scoring at least the limit-th best score (ties included),
+        # then an exact sort of those few.
+        cut = -np.partition(-scores, limit - 1)[limit - 1]
+        keep = scores >= cut
+        docs, scores, pids = docs[keep], scores[keep], pids[keep]
+    order = np.lexsort((pids, -scores))
+    return docs[order][:limit] if limit is not None else docs[order]
+
+
+# Fields where a word typed without a field is not expanded as a prefix: each
+# citation key and link is a term of its own, so "lang*" would expand to
+# thousands of one-paper terms that only repeat what the title holds.
+# "key:lang*" and "link:arxiv*" still expand.
+_NO_UNFIELDED_PREFIX = frozenset({"citekey", "links"})
+
+
+def _narrow_prefixes(q: wq.Query) -> wq.Query:
+    """Drop the citekey/link prefixes the parser adds for an unfielded ``word*``."""
+    if isinstance(q, wq.Or):
+        kids = q.subqueries
+        prefixes = [k for k in kids if isinstance(k, wq.Prefix)]
+        fields = {k.fieldname for k in prefixes}
+        texts = {k.text for k in prefixes}
+        if len(prefixes) == len(kids) and set(DEFAULT_FIELDS) <= fields and len(texts) == 1:
+            kept = [k for k in kids if k.fieldname not in _NO_UNFIELDED_PREFIX]
+            return q.__class__(kept, boost=q.boost)
+    result: wq.Query = q.apply(_narrow_prefixes)
+    return result

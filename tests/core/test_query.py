@@ -52,5 +52,15 @@ def test_as_you_type_makes_the_last_word_a_prefix() -> None:
     assert as_you_type("title:mam") == "title:mam*"
     assert as_you_type("(vision OR langu") == "(vision OR langu*"
     # Finished words, phrases, operators, stars and single letters stay as typed.
-    for text in ("language ", '"state space', "mamba AND", "distill*", "a", "x y", "", "title:"):
+    for text in (
+        "language ",
+        '"state space',
+        "mamba AND",
+        "distill*",
+        "a",
+        "x y",
+        "",
+        "title:",
+        "vision NOT lang",
+    ):
         assert as_you_type(text) == text, text
