@@ -2,8 +2,10 @@
 
 Owns :class:`Actions`: every command's text, icon, shortcut and where it
 appears, which keys work only while the table has focus, and which commands
-are enabled for the current selection.  The slots are the controllers'
-methods; an action never holds logic of its own.
+are enabled for the current selection.  The View → Sort by menu shows the
+order the table really has (the search state's effective sort) and sets it.
+The slots are the controllers' methods; an action never holds logic of its
+own.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar, QWidget
 
 from .icons import icon
@@ -20,9 +22,20 @@ from .icons import icon
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-__all__ = ["Actions"]
+__all__ = ["SORT_CHOICES", "Actions"]
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
+
+#: The View → Sort by entries: (Query.sort key, menu text), in menu order.
+SORT_CHOICES: tuple[tuple[str, str], ...] = (
+    ("relevance", "&Relevance"),
+    ("title", "&Title"),
+    ("authors", "&Authors"),
+    ("year", "&Year"),
+    ("added", "A&dded"),
+    ("starred", "&Starred"),
+    ("read", "R&ead"),
+)
 
 
 class Actions(QObject):
@@ -79,6 +92,7 @@ class Actions(QObject):
         self.only_starred.triggered.connect(s.set_starred_only)
         self.only_unread = QAction(icon("unread"), "Unread only", w, checkable=True)
         self.only_unread.triggered.connect(s.set_unread_only)
+        self._build_sort_actions()
         for act, text in (
             (self.star, "Star"),
             (self.read, "Read"),
@@ -108,6 +122,39 @@ class Actions(QObject):
             action.setToolTip(tip)
         action.triggered.connect(lambda _checked=False: slot())
         return action
+
+    def _build_sort_actions(self) -> None:
+        w, s = self._window, self._window.search
+        # Radio items; ``triggered`` (the user's choice) sets the order, while
+        # :meth:`show_sort` checks the order shown without sending anything.
+        self.sort_group = QActionGroup(w)
+        self.sort_actions: dict[str, QAction] = {}
+        for key, text in SORT_CHOICES:
+            action = QAction(text, self.sort_group, checkable=True)
+            action.setData(key)
+            action.triggered.connect(lambda _checked=False, k=key: s.choose_sort(k))
+            self.sort_actions[key] = action
+        self.sort_actions["relevance"].setStatusTip("Best match first (while there is search text)")
+        self.direction_group = QActionGroup(w)
+        self.sort_ascending = QAction("As&cending", self.direction_group, checkable=True)
+        self.sort_ascending.triggered.connect(lambda _checked=False: s.set_descending(False))
+        self.sort_descending = QAction("Desce&nding", self.direction_group, checkable=True)
+        self.sort_descending.triggered.connect(lambda _checked=False: s.set_descending(True))
+
+    def show_sort(self, key: str, descending: bool, can_rank: bool) -> None:
+        """Check the order the table has: sort *key*, *descending*; relevance needs text."""
+        self.sort_actions["relevance"].setEnabled(can_rank)
+        shown = self.sort_actions.get(key)
+        if shown is not None:
+            shown.setChecked(True)
+        else:  # An order the menu does not offer (a restored "citekey"): check none.
+            self.sort_group.setExclusive(False)
+            for action in self.sort_actions.values():
+                action.setChecked(False)
+            self.sort_group.setExclusive(True)
+        # Best match first has no other direction.
+        self.direction_group.setEnabled(key != "relevance")
+        (self.sort_descending if descending else self.sort_ascending).setChecked(True)
 
     def _scope_to_widgets(self) -> None:
         w = self._window
@@ -167,7 +214,16 @@ class Actions(QObject):
             ("&Help", [self.about]),
         ]
         for title, entries in menus:
-            _fill(bar.addMenu(title), entries)
+            menu = bar.addMenu(title)
+            if title == "&View":
+                self.sort_menu = menu.addMenu("Sort &by")
+                self.sort_menu.setObjectName("sortMenu")
+                _fill(
+                    self.sort_menu,
+                    [*self.sort_actions.values(), None, self.sort_ascending, self.sort_descending],
+                )
+                menu.addSeparator()
+            _fill(menu, entries)
 
     def build_toolbar(self, search_edit: QWidget, tag_filter: QWidget) -> QToolBar:
         """The main toolbar: import/export, edits, then the search field and quick filters."""

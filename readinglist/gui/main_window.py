@@ -274,7 +274,11 @@ class MainWindow(QMainWindow):
             self.search_edit.setText(text)
 
     def _show_sort(self) -> None:
-        self.table.show_sort(*self.search.state.effective_sort())
+        # The header's indicator and View → Sort by both show the order the query has.
+        state = self.search.state
+        key, descending = state.effective_sort()
+        self.table.show_sort(key, descending)
+        self.act.show_sort(key, descending, state.can_rank())
 
     def _on_header_clicked(self, section: int) -> None:
         key = self.model.sort_key_for_column(section)

@@ -4,9 +4,13 @@ Owns :class:`SearchState`, everything that decides the table's query: the
 sidebar view, the typed text, the quick filters (tag, starred only, unread
 only) and the user's sort choice, where ``None`` means "no choice" and the
 core's default rule applies (:func:`~readinglist.core.query.effective_sort`:
-best match first while searching, else newest first).  The query itself is
-built by the core's :func:`~readinglist.core.query.compose`, exactly as the
-command line builds its own.
+best match first while searching, else newest first).  Choosing "Relevance"
+is choosing that rule, so it is stored as ``None`` too: one value, one
+meaning.  The query itself is built by the core's
+:func:`~readinglist.core.query.compose`, exactly as the command line builds
+its own; the typed text goes in as typed so far
+(:func:`~readinglist.core.query.as_you_type`: its last word is a prefix),
+a view's or saved search's own text as it is.
 
 Owns also :class:`SearchController`, which keeps that state, debounces
 typing, and runs each query in the background; the newest query wins, an
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..core.query import Query, compose, first_direction
+from ..core.query import SORT_KEYS, Query, as_you_type, compose, first_direction
 from ..library import Library
 from ..search import QuerySyntaxError, SearchResult
 from .jobs import JobController
@@ -40,15 +44,24 @@ class SearchState:
     tag: str | None = None
     starred_only: bool = False
     unread_only: bool = False
-    #: The column key the user sorted by; None: the default rule.
+    #: The key the user sorted by; None: the default rule (also what "relevance" becomes).
     sort: str | None = None
     descending: bool = True
 
+    def __post_init__(self) -> None:
+        # "relevance" and unknown keys mean what no choice means: keep one spelling of it.
+        if self.sort is not None and (self.sort == "relevance" or self.sort not in SORT_KEYS):
+            object.__setattr__(self, "sort", None)
+
     def query(self) -> Query:
-        """The query to run, composed by the core's one rule."""
+        """The query to run, composed by the core's one rule.
+
+        The typed text is searched as typed so far: its last word is also a
+        prefix (``language mod`` searches ``language mod*``).
+        """
         return compose(
             self.view,
-            self.text,
+            as_you_type(self.text),
             tags=(self.tag,) if self.tag else (),
             starred=True if self.starred_only else None,
             read=False if self.unread_only else None,
@@ -71,6 +84,31 @@ class SearchState:
         shown, descending = self.effective_sort()
         descending = not descending if key == shown else first_direction(key)
         return replace(self, sort=key, descending=descending)
+
+    def chosen(self, key: str) -> SearchState:
+        """The state after choosing sort *key* in the View → Sort by menu.
+
+        "relevance" goes back to the default rule (best match first while
+        there is search text).  The order shown keeps its direction; another
+        key starts in its natural direction, as a header click does.
+        """
+        if key == "relevance":
+            return replace(self, sort=None)
+        shown, descending = self.effective_sort()
+        return replace(
+            self, sort=key, descending=descending if key == shown else first_direction(key)
+        )
+
+    def directed(self, descending: bool) -> SearchState:
+        """The state after choosing a direction for the order shown (best match first stays)."""
+        shown, _ = self.effective_sort()
+        if shown == "relevance":
+            return self
+        return replace(self, sort=shown, descending=descending)
+
+    def can_rank(self) -> bool:
+        """True when there is search text (typed or the view's), so relevance means something."""
+        return bool(self.query().text.strip())
 
     def is_searching(self) -> bool:
         """True when the user typed something (the count then says "match")."""
@@ -151,6 +189,18 @@ class SearchController(QObject):
     def sort_by(self, key: str) -> None:
         """Sort as a click on the header of *key* asks (see :meth:`SearchState.sorted_by`)."""
         self._change(self._state.sorted_by(key))
+
+    def choose_sort(self, key: str) -> None:
+        """Sort as choosing *key* in the menu asks (see :meth:`SearchState.chosen`)."""
+        state = self._state.chosen(key)
+        if state != self._state:
+            self._change(state)
+
+    def set_descending(self, descending: bool) -> None:
+        """Flip the order shown to *descending* or not (see :meth:`SearchState.directed`)."""
+        state = self._state.directed(descending)
+        if state != self._state:
+            self._change(state)
 
     def set_sort(self, key: str | None, descending: bool = True) -> None:
         """Sort by *key* in that direction; None goes back to the default rule."""

@@ -9,14 +9,23 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QTextDocument
+from PySide6.QtWidgets import QMenu, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from readinglist.core.exports import ExportScope
-from readinglist.core.query import Query
+from readinglist.core.query import Query, as_you_type
 from readinglist.gui import app as app_module
+from readinglist.gui.detail import HIT_PROPERTY
 from readinglist.gui.main_window import MainWindow
-from readinglist.gui.models import COL_ADDED, COL_TAGS, COL_TITLE, KEY_ROLE, PAPER_ID_ROLE
+from readinglist.gui.models import (
+    COL_ADDED,
+    COL_TAGS,
+    COL_TITLE,
+    COL_YEAR,
+    KEY_ROLE,
+    PAPER_ID_ROLE,
+)
 from readinglist.gui.workers import running_tasks
 from readinglist.library import ImportPlanner, ImportReport, Library
 from readinglist.search import IndexDoc
@@ -462,6 +471,142 @@ def test_header_clicks_sort_through_the_search_state(
     assert window.search.query().sort == "relevance"
     assert _indicator(window)[0] == -1
     assert window.model.ids() == gui_lib.query_ids(Query(text="mamba"))
+
+
+# --- search as you type, and relevance as a sort choice -------------------------------------
+
+# "reinfor" is no word of the sample, only the start of "reinforcement".
+PARTIAL, WHOLE = "reinfor", "reinforcement"
+
+
+def _hit_words(document: QTextDocument) -> set[str]:
+    """The words of *document* marked as search hits."""
+    text, words = document.toPlainText(), set()
+    block = document.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fragment = it.fragment()
+            if fragment.charFormat().boolProperty(HIT_PROPERTY):
+                start = fragment.position()
+                words.add(text[start : start + fragment.length()].lower())
+            it += 1
+        block = block.next()
+    return words
+
+
+def test_a_partial_word_finds_what_the_whole_word_finds(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library
+) -> None:
+    assert gui_lib.query_ids(Query(text=PARTIAL)) == []  # Taken as a word it finds nothing.
+    whole = gui_lib.query_ids(Query(text=WHOLE))
+    assert len(whole) > 1
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        qtbot.keyClicks(window.search_edit, PARTIAL)
+    assert window.search.query().text == PARTIAL + "*"
+    shown = window.model.ids()
+    assert set(whole) <= set(shown)
+    assert shown == gui_lib.query_ids(Query(text=PARTIAL + "*"))
+    assert f"{len(shown)} papers match the search" in window.count_label.text()
+    # The detail pane marks the words the prefix matched.
+    window.table.selectRow(shown.index(whole[0]))
+    assert window.detail.current_id() == whole[0]
+    marked: set[str] = set()
+    for name in ("title", "abstract"):
+        browser = window.detail.findChild(QTextBrowser, name)
+        assert isinstance(browser, QTextBrowser)
+        marked |= _hit_words(browser.document())
+    assert marked and all(word.startswith(PARTIAL) for word in marked)
+    # Typing on to the whole word keeps every paper found.
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        qtbot.keyClicks(window.search_edit, WHOLE[len(PARTIAL) :])
+    assert set(whole) <= set(window.model.ids())
+
+
+def _sort_menu(window: MainWindow) -> QMenu:
+    """View → Sort by, found through the menu bar."""
+    (view,) = [a.menu() for a in window.menuBar().actions() if a.text() == "&View"]
+    assert isinstance(view, QMenu)
+    (sort_by,) = [a.menu() for a in view.actions() if a.text() == "Sort &by"]
+    assert isinstance(sort_by, QMenu)
+    return sort_by
+
+
+def _sort_menu_action(window: MainWindow, text: str) -> QAction:
+    """The View → Sort by entry reading *text*."""
+    (action,) = [a for a in _sort_menu(window).actions() if a.text().replace("&", "") == text]
+    return action
+
+
+def _checked(window: MainWindow) -> list[str]:
+    """The Sort by entries that are checked (the order and the direction)."""
+    return [a.text().replace("&", "") for a in _sort_menu(window).actions() if a.isChecked()]
+
+
+def _choose_in_menu(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Click the Sort by entry *text* with the mouse, its menu popped up."""
+    menu, action = _sort_menu(window), _sort_menu_action(window, text)
+    menu.popup(window.mapToGlobal(QPoint(100, 100)))
+    qtbot.waitExposed(menu)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+    assert not menu.isVisible()
+
+
+def test_relevance_can_be_chosen_again_after_a_column(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library
+) -> None:
+    relevance = _sort_menu_action(window, "Relevance")
+    assert not relevance.isEnabled()  # Nothing to rank yet.
+    assert _checked(window) == ["Added", "Descending"]
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        qtbot.keyClicks(window.search_edit, WHOLE)
+    assert relevance.isEnabled() and _checked(window) == ["Relevance", "Descending"]
+    ranked = gui_lib.query_ids(Query(text=as_you_type(WHOLE), sort="relevance"))
+    assert len(ranked) > 1 and window.model.ids() == ranked
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _click_header(qtbot, window, COL_TITLE)
+    by_title = gui_lib.query_ids(Query(text=as_you_type(WHOLE), sort="title", descending=False))
+    assert window.model.ids() == by_title != ranked
+    assert sorted(by_title) == sorted(ranked)  # The whole hit set, in another order.
+    assert _checked(window) == ["Title", "Ascending"]
+    # Back to best match first, from the menu.
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _choose_in_menu(qtbot, window, "Relevance")
+    assert window.model.ids() == ranked
+    assert window.search.state.sort is None
+    assert _indicator(window)[0] == -1  # No column claims the order.
+    assert _checked(window) == ["Relevance", "Descending"]
+    assert not _sort_menu_action(window, "Ascending").isEnabled()
+    # Clearing the search leaves nothing to rank: newest first, Relevance greyed out.
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.search_edit.clear()
+    assert window.model.ids() == gui_lib.query_ids(Query())
+    assert not relevance.isEnabled() and _checked(window) == ["Added", "Descending"]
+
+
+def test_the_sort_menu_follows_the_header_and_sets_it(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library
+) -> None:
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _click_header(qtbot, window, COL_YEAR)
+    assert _checked(window) == ["Year", "Descending"]
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _click_header(qtbot, window, COL_YEAR)
+    assert _checked(window) == ["Year", "Ascending"]
+    # The menu sets the header's indicator in turn, and keeps the direction shown.
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _choose_in_menu(qtbot, window, "Title")
+    assert _indicator(window) == (COL_TITLE, Qt.SortOrder.AscendingOrder)
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _choose_in_menu(qtbot, window, "Descending")
+    assert _indicator(window) == (COL_TITLE, Qt.SortOrder.DescendingOrder)
+    assert window.model.ids() == gui_lib.query_ids(Query(sort="title", descending=True))
+    # Read has no column: the menu alone shows it.
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        _choose_in_menu(qtbot, window, "Read")
+    assert _checked(window) == ["Read", "Ascending"]
+    assert _indicator(window)[0] == -1
+    assert window.model.ids() == gui_lib.query_ids(Query(sort="read", descending=False))
 
 
 # --- the controllers, driven without dialogs -----------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from readinglist.core.query import Query, compose
+from readinglist.core.query import Query, as_you_type, compose
 from readinglist.gui.search import SearchState
 
 
@@ -19,7 +19,7 @@ def test_no_choice_means_newest_first_or_best_match_while_searching() -> None:
 def test_the_query_is_the_cores_composition() -> None:
     view = Query(text="tag:vision OR title:image", read=False)
     state = SearchState(view=view, text="diffusion", tag="cv", starred_only=True)
-    assert state.query() == compose(view, "diffusion", tags=["cv"], starred=True)
+    assert state.query() == compose(view, as_you_type("diffusion"), tags=["cv"], starred=True)
     # The view's own unread filter is kept when "unread only" is off.
     assert state.query().read is False
     trash = SearchState(view=Query(trashed=True), unread_only=True)
@@ -45,3 +45,41 @@ def test_header_clicks_flip_the_shown_column_else_start_naturally() -> None:
     assert title.sorted_by("year").effective_sort() == ("year", True)
     # While searching the table shows best match first, so "Added" starts newest first.
     assert SearchState(text="x").sorted_by("added").effective_sort() == ("added", True)
+
+
+def test_the_typed_text_is_searched_as_you_type_the_views_text_as_saved() -> None:
+    view = Query(text="title:lang")  # A saved search ending in a partial word stays exact.
+    state = SearchState(view=view, text="language mod")
+    assert state.query().text == "(title:lang) AND (language mod*)"
+    # A finished word (a space typed after it) is searched as it is.
+    assert SearchState(text="language ").query().text == "language"
+    assert SearchState(view=view).query().text == "title:lang"
+
+
+def test_relevance_is_the_default_rule_spelled_one_way() -> None:
+    # Choosing relevance is choosing no column: the state holds None either way.
+    assert SearchState(sort="relevance").sort is None
+    assert replace(SearchState(), sort="no-such-key").sort is None
+    by_title = SearchState(text="mamba").sorted_by("title")
+    back = by_title.chosen("relevance")
+    assert back.sort is None and back.effective_sort() == ("relevance", True)
+    assert back == replace(by_title, sort=None)
+    # Without text there is nothing to rank: the rule shows the newest first.
+    assert not SearchState().can_rank() and back.can_rank()
+    assert SearchState().chosen("relevance").effective_sort() == ("added", True)
+    # A saved search's own text can be ranked too.
+    assert SearchState(view=Query(text="tag:x")).can_rank()
+
+
+def test_menu_choices_keep_the_shown_direction_else_start_naturally() -> None:
+    state = SearchState()  # Shows "added", newest first.
+    assert state.chosen("added").effective_sort() == ("added", True)
+    assert state.sorted_by("added").chosen("added").effective_sort() == ("added", False)
+    assert state.chosen("authors").effective_sort() == ("authors", False)
+    assert state.chosen("starred").effective_sort() == ("starred", True)
+    # A direction applies to the order shown, and makes it a choice.
+    assert state.directed(False) == replace(state, sort="added", descending=False)
+    assert state.chosen("title").directed(True).effective_sort() == ("title", True)
+    # Best match first has no other direction.
+    searching = SearchState(text="mamba")
+    assert searching.directed(False) == searching
