@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database, Note, Paper, PaperTag, Tag, get_meta
@@ -91,23 +91,23 @@ def filters(q: Query) -> list[ColumnElement[bool]]:
         conds.append(Paper.batch_id == q.batch_id)
     if q.added_since is not None:
         conds.append(Paper.added_at >= q.added_since)
+    # "id IN (papers of the tag)" reads the tag's links once; a correlated
+    # EXISTS ran a lookup for every paper of the view.
     for tag in q.tags:
-        conds.append(
-            exists().where(
-                PaperTag.paper_id == Paper.id,
-                PaperTag.tag_id == Tag.id,
-                Tag.name_lower == tag.casefold(),
-            )
-        )
+        conds.append(Paper.id.in_(_tagged([tag])))
     if q.tags_any:
-        conds.append(
-            exists().where(
-                PaperTag.paper_id == Paper.id,
-                PaperTag.tag_id == Tag.id,
-                Tag.name_lower.in_([t.casefold() for t in q.tags_any]),
-            )
-        )
+        conds.append(Paper.id.in_(_tagged(q.tags_any)))
     return conds
+
+
+def _tagged(names: Sequence[str]) -> Select[Any]:
+    """The ids of papers carrying any of the tags *names*."""
+    lows = [n.casefold() for n in names]
+    return (
+        select(PaperTag.paper_id)
+        .join(Tag, Tag.id == PaperTag.tag_id)
+        .where(Tag.name_lower.in_(lows))
+    )
 
 
 def _restriction(s: Session, q: Query) -> dict[str, list[int]]:
