@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -259,27 +259,46 @@ class Importer:
     def import_file(self, path: Path | str, progress: Progress | None = None) -> ImportReport:
         """Import one file; failures are reported, never raised (except Cancelled)."""
         path = Path(path)
-        try:
-            data = path.read_bytes()
-        except IsADirectoryError:
-            return ImportReport(file_name=path.name, error=f"{path}: is a folder, not a file")
-        except OSError as exc:
-            why = exc.strerror or str(exc)
-            return ImportReport(file_name=path.name, error=f"{path}: cannot read the file ({why})")
-        return self.import_bytes(data, path.name, progress)
+        return self._import(path.read_bytes, path.name, progress, where=path)
 
     def import_bytes(
         self, data: bytes, name: str, progress: Progress | None = None
     ) -> ImportReport:
         """Import the bytes of a file (or pasted text) called *name*."""
-        t0 = time.perf_counter()
+        return self._import(lambda: data, name, progress)
+
+    def _import(
+        self,
+        read: Callable[[], bytes],
+        name: str,
+        progress: Progress | None,
+        where: Path | None = None,
+    ) -> ImportReport:
+        """Read, decode, parse and add one input, keeping one form of it at a time.
+
+        The bytes are read here (through *read*) and dropped once decoded,
+        the text once parsed, and the records once in the database: a
+        100,000-paper page is 140 MB of bytes, as much text and more records,
+        and holding all three at once was most of an import's peak memory.
+        """
         try:
-            result = importers.parse(data, name)
+            data = read()
+        except IsADirectoryError:
+            return ImportReport(file_name=name, error=f"{where}: is a folder, not a file")
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            return ImportReport(file_name=name, error=f"{where}: cannot read the file ({why})")
+        t0 = time.perf_counter()
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            text = importers.decode_text(data, name)
+            del data
+            result = importers.parse_text(text, name)
+            del text
         except InputError as exc:
             return ImportReport(file_name=name, error=str(exc))
         parse_s = time.perf_counter() - t0
-        digest = hashlib.sha256(data).hexdigest()
-        report = self.import_records(result, name, digest, progress=progress)
+        report = self._add(result, name, digest, progress, consume=True)
         report.timings["parse"] = parse_s
         return report
 
@@ -296,6 +315,18 @@ class Importer:
         Raises :class:`~.progress.Cancelled` when *progress* is cancelled
         before the commit; the library is then unchanged.
         """
+        return self._add(result, name, content_hash, progress, consume=False)
+
+    def _add(
+        self,
+        result: ParseResult,
+        name: str,
+        content_hash: str,
+        progress: Progress | None,
+        *,
+        consume: bool,
+    ) -> ImportReport:
+        """:meth:`import_records`; with *consume*, the records are dropped once inserted."""
         report = ImportReport(
             file_name=name, format=result.format, label=result.label, problems=list(result.problems)
         )
@@ -318,6 +349,9 @@ class Importer:
             known = Known.read(s)
             planner = ImportPlanner(known, batch.id, now)
             self._insert(s, planner.plan(result.papers, report, progress), report, now)
+            if consume:
+                # Indexing re-reads the papers from the database, a chunk at a time.
+                result.papers.clear()
             batch.added = len(report.added)
             batch.duplicates = len(report.duplicates)
             batch.problems = len(report.problems)

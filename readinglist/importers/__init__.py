@@ -18,7 +18,7 @@ from pathlib import Path, PurePath
 from readinglist.importers import bibtex, hfpage
 from readinglist.records import InputError, ParseResult
 
-__all__ = ["FORMATS", "InputError", "decode_text", "detect", "parse", "parse_file"]
+__all__ = ["FORMATS", "InputError", "decode_text", "detect", "parse", "parse_file", "parse_text"]
 
 # (label, file-dialog patterns) for open dialogs, in the order offered.
 FORMATS: list[tuple[str, list[str]]] = [
@@ -116,7 +116,11 @@ def detect(data: bytes, name: str) -> str:
 
 def parse(data: bytes, name: str) -> ParseResult:
     """Detect the format of ``data`` and parse it with the matching importer."""
-    text = decode_text(data, name)
+    return parse_text(decode_text(data, name), name)
+
+
+def parse_text(text: str, name: str) -> ParseResult:
+    """Detect the format of decoded *text* and parse it with the matching importer."""
     return _PARSERS[_detect_text(text, name)](text, name)
 
 

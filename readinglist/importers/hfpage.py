@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from readinglist.latex import latex_fragments_to_text
@@ -243,12 +244,18 @@ def _is_title_like(line: str) -> bool:
     return len(line) <= MAX_TITLE_LEN and not (line.endswith(".") and not line.endswith("..."))
 
 
-def _split_lines(text: str) -> list[str]:
-    # Not str.splitlines(): it also breaks on \x0b, \x1c, \u2028 ..., which
-    # would make our line numbers disagree with the user's editor.
+_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+
+
+def _split_lines(text: str) -> Iterator[str]:
+    """The lines of *text*, one at a time (a list of a large page's lines doubled its memory).
+
+    Not str.splitlines(): it also breaks on \x0b, \x1c, \u2028 ..., which
+    would make our line numbers disagree with the user's editor.
+    """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.split("\n")
+    return (m.group().rstrip("\n") for m in _LINE.finditer(text))
 
 
 def looks_like(text: str) -> bool:

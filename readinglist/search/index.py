@@ -41,6 +41,8 @@ from .executor import Executor, prefix_stems
 from .results import IndexCheck, QuerySyntaxError, SearchResult, _collect_terms
 
 STAMP_FILE = "readinglist-stamp.json"
+# Documents per index commit: ~70 MB of postings in memory at most.
+DOCS_PER_COMMIT = 20_000
 # The bulk writer and the executor read and write Whoosh's on-disk format
 # through its internals: an index written under another Whoosh release is
 # rebuilt rather than misread.
@@ -167,33 +169,46 @@ class SearchIndex:
         cancelled: Callable[[], bool] | None = None,
         replace: bool = True,
     ) -> int:
-        """Add or replace *docs* in one writer; return how many were written.
+        """Add or replace *docs*; return how many were written.
 
         With ``replace=False`` (a fresh index or new papers) documents are
-        added without the per-document delete that an update costs.
+        added without the per-document delete that an update costs.  A writer
+        holds its segment's postings in memory until it commits, so a large
+        batch is committed every :data:`DOCS_PER_COMMIT` documents: memory
+        stays flat however many papers an import brings.  A cancel stops
+        before the next commit (chunks already committed stay, and the
+        caller's stamp says the index is not in step).
         """
-        writer = self._writer()
         count = 0
-        replaced: list[int] = []
+        batch: list[IndexDoc] = []
+        for doc in docs:
+            if cancelled is not None and count % 500 == 0 and cancelled():
+                return 0
+            batch.append(doc)
+            count += 1
+            if progress is not None and count % 1000 == 0:
+                progress(count)
+            if len(batch) >= DOCS_PER_COMMIT:
+                self._write(batch, replace)
+                batch = []
+        if batch:
+            self._write(batch, replace)
+        return count
+
+    def _write(self, docs: list[IndexDoc], replace: bool) -> None:
+        """Add *docs* in one writer and commit."""
+        writer = self._writer()
         try:
             for doc in docs:
-                if cancelled is not None and count % 500 == 0 and cancelled():
-                    writer.cancel()
-                    return 0
-                if replace:
-                    replaced.append(doc.id)
                 writer.add_fields(_fields_of(doc))
-                count += 1
-                if progress is not None and count % 1000 == 0:
-                    progress(count)
-            # The old versions, all at once (they are in committed segments only).
-            writer.delete_unique("pid", replaced)
+            if replace:
+                # The old versions, all at once (they are in committed segments only).
+                writer.delete_unique("pid", [doc.id for doc in docs])
         except BaseException:
             if not writer.is_closed:  # add_fields() may have given up on it already.
                 writer.cancel()
             raise
         writer.commit()
-        return count
 
     def delete(self, ids: Iterable[int]) -> None:
         ids = list(ids)
