@@ -46,8 +46,11 @@ unit: $(STAMP) system-deps
 
 test: $(STAMP) system-deps lint typecheck unit
 
+# Sizes 1k/10k/100k by default (three to four minutes on two cores); for example
+# `make bench BENCH_ARGS="--sizes 1000,10000"`, or `--gui` with a display.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(PY) -m readinglist.bench
+	$(PY) -m readinglist.bench $(BENCH_ARGS)
 
 screenshots: $(STAMP) system-deps
 	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) -m readinglist.gui.screenshots resources/screenshots

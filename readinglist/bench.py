@@ -2,10 +2,15 @@
 
 Generates synthetic trending-paper pages of 1k, 10k and 100k papers from the
 sample page's vocabulary, imports each into a fresh library end to end and
-prints throughput (split into parse, database and index), search and list
-latency, export time, size on disk and peak memory.  Beside each Whoosh figure
-it prints the same work done by SQLite FTS5, the reference for what this
-machine can do.  Each size runs in its own process so peak memory is its own.
+measures what a user waits for: import throughput (split into parse, database
+and index); searches (the top 50 with the number of matches, all matches
+ranked, every keystroke of a query as typed, with a tag filter and starred
+only); the first page of filtered lists; the sidebar's counts; the command
+line's wall time; export, size on disk and peak memory.  Beside every search
+figure SQLite FTS5 answers the same question on the same papers (same ids,
+texts, field weights, tags and stars), with the ratio ours/FTS5: the reference
+for what this machine can do.  Each size runs in its own process so peak
+memory is its own; ``--gui`` adds the window's start, stalls and memory.
 
 Not a test: it asserts nothing, it measures.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import random
 import re
@@ -24,11 +30,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .paths import resource_path
 
+if TYPE_CHECKING:
+    from .core.query import Query
+    from .library import Library
+    from .records import PaperData
+
+_T = TypeVar("_T")
+
+# These queries read the same in FTS5's syntax (porter stemmer, prefix *, phrases,
+# column filters, AND/OR/NOT), so both engines answer the same questions.
 QUERIES = [
     "model",
     "language models",
@@ -43,9 +59,13 @@ QUERIES = [
     "benchmark",
     "abstract:graph",
 ]
-# These queries read the same in FTS5's syntax (porter stemmer, prefix *, phrases,
-# column filters, AND/OR/NOT), so both engines answer the same questions.
-FTS_QUERIES = QUERIES
+TYPED = "language models"  # typed key by key, as in the search box
+PAGE = 50  # a search's top and a list's first page
+TAG = "bench"  # on every 10th paper; every 20th is starred
+ROUNDS = 5  # repetitions of each timed set of queries...
+BIG_ROUNDS = 2  # ...and at 100k papers and more, where one round takes a while
+BIG = 100_000
+CLI_RUNS = 5
 
 
 def _vocabulary() -> tuple[list[str], list[str]]:
@@ -89,26 +109,132 @@ def _folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def _time_queries(fn: Any, queries: list[str], rounds: int = 5) -> list[float]:
+def _time_calls(fn: Callable[[_T], object], args: Sequence[_T], rounds: int) -> list[float]:
+    """Milliseconds of each call of *fn* on each of *args*, *rounds* times over."""
     out = []
     for _ in range(rounds):
-        for q in queries:
+        for arg in args:
             t0 = time.perf_counter()
-            fn(q)
+            fn(arg)
             out.append((time.perf_counter() - t0) * 1000)
     return out
+
+
+def keystrokes(text: str) -> list[str]:
+    """What is searched after each key of *text* typed into the search box."""
+    from .core.query import as_you_type
+
+    return [as_you_type(text[:i]) for i in range(1, len(text) + 1)]
+
+
+def first_page(lib: Library, q: Query) -> list[int]:
+    """The ids a window shows first for *q*, with the total (the one place that reads a page)."""
+    return lib.page(q, 0, PAGE)[0]
+
+
+def sidebar_counts(lib: Library) -> int:
+    """What the sidebar reads after a change: tags, imports and the built-in views' counts."""
+    from .core.views import BUILTIN_VIEWS, view_query
+
+    counts = [lib.count(view_query(key)) for key, _label in BUILTIN_VIEWS]
+    return len(lib.tags()) + len(lib.batches()) + sum(counts)
+
+
+def _cli_ms(args: Sequence[str]) -> float:
+    """Median wall time of ``readinglist ARGS`` as a whole process, in milliseconds."""
+    script = Path(sys.executable).with_name("readinglist")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "readinglist"]
+    times = []
+    for _ in range(CLI_RUNS):
+        t0 = time.perf_counter()
+        subprocess.run([*cmd, *args], stdout=subprocess.DEVNULL, check=True)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+class Fts5:
+    """The yardstick: SQLite FTS5 over the texts our index holds, with the same
+    ids and field weights, and the same tags and stars in side tables."""
+
+    COLUMNS = ("title", "abstract", "authors", "tags", "note", "links", "citekey")
+
+    def __init__(self, path: Path) -> None:
+        from .search import FIELD_BOOSTS
+
+        self.con = sqlite3.connect(path)
+        self.con.executescript(
+            f"""
+            CREATE VIRTUAL TABLE p USING fts5({", ".join(self.COLUMNS)}, tokenize='porter');
+            CREATE TABLE flags(id INTEGER PRIMARY KEY, starred INTEGER NOT NULL);
+            CREATE TABLE tagged(tag TEXT, paper INTEGER, PRIMARY KEY (tag, paper)) WITHOUT ROWID;
+            """
+        )
+        weights = ", ".join(str(FIELD_BOOSTS.get(c, 1.0)) for c in self.COLUMNS)
+        self.con.execute("INSERT INTO p(p, rank) VALUES ('rank', ?)", (f"bm25({weights})",))
+        self._insert = (
+            f"INSERT INTO p(rowid, {', '.join(self.COLUMNS)}) VALUES (?{', ?' * len(self.COLUMNS)})"
+        )
+
+    def _row(self, paper: PaperData) -> tuple[object, ...]:
+        values = (getattr(paper, c) for c in self.COLUMNS)
+        return (paper.id, *(" ".join(v) if isinstance(v, tuple) else v for v in values))
+
+    def add(self, papers: Iterable[PaperData], chunk: int = 1000) -> float:
+        """Index *papers*; return the seconds spent in SQLite (not in reading them)."""
+        spent = 0.0
+        rest = iter(papers)
+        while batch := list(itertools.islice(rest, chunk)):
+            t0 = time.perf_counter()
+            self.con.executemany(self._insert, [self._row(p) for p in batch])
+            self.con.executemany(
+                "INSERT INTO flags VALUES (?, ?)", [(p.id, p.starred) for p in batch]
+            )
+            self.con.executemany(
+                "INSERT INTO tagged VALUES (?, ?)", [(t, p.id) for p in batch for t in p.tags]
+            )
+            spent += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        self.con.commit()
+        return spent + time.perf_counter() - t0
+
+    def top(self, text: str) -> tuple[list[int], int]:
+        """The best :data:`PAGE` matches of *text* and the number of all matches."""
+        rows = self.con.execute(
+            "SELECT rowid FROM p WHERE p MATCH ? ORDER BY rank LIMIT ?", (text, PAGE)
+        ).fetchall()
+        (total,) = self.con.execute("SELECT count(*) FROM p WHERE p MATCH ?", (text,)).fetchone()
+        return [r[0] for r in rows], int(total)
+
+    def hits(self, text: str, *, tag: str | None = None, starred: bool = False) -> list[int]:
+        """Every match of *text*, best first, only tagged *tag* or starred when asked."""
+        # "+rowid": filter the matches, rather than run the match once per tagged id.
+        sql = "SELECT rowid FROM p WHERE p MATCH ?"
+        params: list[object] = [text]
+        if tag is not None:
+            sql += " AND +rowid IN (SELECT paper FROM tagged WHERE tag = ?)"
+            params.append(tag)
+        if starred:
+            sql += " AND +rowid IN (SELECT id FROM flags WHERE starred)"
+        return [r[0] for r in self.con.execute(sql + " ORDER BY rank", params)]
+
+    def close(self) -> None:
+        self.con.close()
 
 
 def run_size(n: int, workdir: Path) -> dict[str, Any]:
     """Measure one library size; returns the figures as a dict."""
     from .core.query import Query
-    from .importers import parse
     from .library import Library
 
     page = workdir / f"page-{n}.txt"
     page.write_text(make_page(n), "utf-8")
     folder = workdir / f"lib-{n}"
     res: dict[str, Any] = {"n": n}
+    rounds = BIG_ROUNDS if n >= BIG else ROUNDS
+    typed = keystrokes(TYPED)
+
+    def ranked(text: str, **filters: Any) -> Query:
+        return Query(text=text, sort="relevance", **filters)
 
     t0 = time.perf_counter()
     with Library(folder) as lib:
@@ -120,27 +246,50 @@ def run_size(n: int, workdir: Path) -> dict[str, Any]:
         res.update({f"{k}_s": v for k, v in report.timings.items()})
 
         lib.search("warm up")
-        res["search_ms"] = _time_queries(lambda q: lib.query_ids(Query(text=q)), QUERIES)
-        res["search_top50_ms"] = _time_queries(lambda q: lib.search(q, limit=50), QUERIES)
-        some = lib.query_ids(Query())[: max(1, n // 10)]
-        lib.add_tags(some, ["bench"])
-        lib.set_starred(some[: len(some) // 2])
-        filters = [
+        totals: dict[str, int] = {}
+
+        def top(text: str) -> None:
+            totals[text] = lib.search(text, limit=PAGE).total
+
+        res["top_ms"] = _time_calls(top, QUERIES, rounds)
+        res["top_matches"] = sum(totals.values())
+        res["all_ms"] = _time_calls(lib.query, [ranked(q) for q in QUERIES], rounds)
+        res["typing_ms"] = _time_calls(lib.query, [ranked(t) for t in typed], rounds)
+
+        everything = lib.query_ids(Query())
+        t0 = time.perf_counter()
+        lib.add_tags(everything[::10], [TAG])
+        lib.set_starred(everything[5::20])
+        res["tag_s"] = time.perf_counter() - t0
+        res["tag_search_ms"] = _time_calls(
+            lib.query, [ranked(q, tags=(TAG,)) for q in QUERIES], rounds
+        )
+        res["starred_search_ms"] = _time_calls(
+            lib.query, [ranked(q, starred=True) for q in QUERIES], rounds
+        )
+        lists = [
             Query(),
             Query(starred=True),
             Query(read=False),
-            Query(tags=("bench",)),
+            Query(tags=(TAG,)),
             Query(sort="title", descending=False),
-            Query(tags=("bench",), text="model"),
         ]
-        res["list_ms"] = _time_queries(lambda q: lib.query_ids(q), filters)  # type: ignore[arg-type]
-        ids = lib.query_ids(Query())
+        res["list_ms"] = _time_calls(lambda q: first_page(lib, q), lists, rounds)
+        res["sidebar_ms"] = _time_calls(sidebar_counts, [lib], 5 * rounds)
+
         t0 = time.perf_counter()
         buf = io.StringIO()
-        lib.export_bibtex(ids, buf)
+        lib.export_bibtex(everything, buf)
         res["export_s"] = time.perf_counter() - t0
         res["export_mb"] = len(buf.getvalue()) / 1e6
         del buf
+
+        # The same papers, as they are now (tags and stars included), into FTS5;
+        # in id order, which FTS5 takes three times faster than the reverse.
+        fts_path = workdir / f"fts-{n}.sqlite3"
+        fts = Fts5(fts_path)
+        res["fts_index_s"] = fts.add(lib.iter_papers(sorted(everything)))
+
         t0 = time.perf_counter()
         lib.sync_index()
         res["open_check_ms"] = (time.perf_counter() - t0) * 1000
@@ -150,33 +299,39 @@ def run_size(n: int, workdir: Path) -> dict[str, Any]:
     res["db_mb"] = (folder / "library.sqlite3").stat().st_size / 1e6
     res["index_mb"] = _folder_size(folder / "index") / 1e6
 
-    # The same texts through SQLite FTS5, as a yardstick for this machine.
-    result = parse(page.read_bytes(), page.name)
-    fts_path = workdir / f"fts-{n}.sqlite3"
-    con = sqlite3.connect(fts_path)
-    con.execute("CREATE VIRTUAL TABLE p USING fts5(title, abstract, tokenize='porter')")
-    t0 = time.perf_counter()
-    con.executemany("INSERT INTO p VALUES (?, ?)", ((p.title, p.abstract) for p in result.papers))
-    con.commit()
-    res["fts_index_s"] = time.perf_counter() - t0
-    res["fts_search_ms"] = _time_queries(
-        lambda q: con.execute("SELECT rowid FROM p WHERE p MATCH ? ORDER BY rank", (q,)).fetchall(),
-        FTS_QUERIES,
-    )
-    con.close()
+    fts_totals: dict[str, int] = {}
+
+    def fts_top(text: str) -> None:
+        fts_totals[text] = fts.top(text)[1]
+
+    res["fts_top_ms"] = _time_calls(fts_top, QUERIES, rounds)
+    res["fts_top_matches"] = sum(fts_totals.values())
+    res["fts_all_ms"] = _time_calls(fts.hits, QUERIES, rounds)
+    res["fts_typing_ms"] = _time_calls(fts.hits, typed, rounds)
+    res["fts_tag_search_ms"] = _time_calls(lambda q: fts.hits(q, tag=TAG), QUERIES, rounds)
+    res["fts_starred_search_ms"] = _time_calls(lambda q: fts.hits(q, starred=True), QUERIES, rounds)
+    fts.close()
     res["fts_mb"] = fts_path.stat().st_size / 1e6
+
+    lib_arg = ["--library", str(folder)]
+    res["cli_version_ms"] = _cli_ms(["--version"])
+    res["cli_search_ms"] = _cli_ms([*lib_arg, "search", TYPED, "--limit", "20"])
+    res["cli_list_ms"] = _cli_ms([*lib_arg, "list", "--limit", "20"])
     res["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return res
 
 
+LABEL_WIDTH = 48
+
+
 def _row(label: str, values: list[str]) -> str:
-    return f"{label:<40}" + "".join(f"{v:>14}" for v in values)
+    return f"{label:<{LABEL_WIDTH}}" + "".join(f"{v:>14}" for v in values)
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
     sizes = [f"{r['n']:,}" for r in results]
     print(_row("papers", sizes))
-    print("-" * (40 + 14 * len(results)))
+    print("-" * (LABEL_WIDTH + 14 * len(results)))
 
     def rate(r: dict[str, Any], key: str) -> str:
         return f"{r['added'] / r[key]:,.0f}/s" if r.get(key) else "-"
@@ -187,6 +342,19 @@ def print_table(results: list[dict[str, Any]]) -> None:
             (f"{label}: p95 (ms)", [f"{_percentile(r[key], 95):.1f}" for r in results]),
         ]
 
+    def versus(label: str, key: str) -> list[tuple[str, list[str]]]:
+        """Our latency of *key*, FTS5's of the same question, and the ratio of the medians."""
+        fts = f"fts_{key}"
+        ratios = [statistics.median(r[key]) / max(statistics.median(r[fts]), 1e-3) for r in results]
+        return [
+            *latency(label, key),
+            *latency("  FTS5, same question", fts),
+            ("  ours / FTS5 (medians)", [f"{x:,.1f}x" for x in ratios]),
+        ]
+
+    def ms(key: str) -> list[str]:
+        return [f"{r[key]:,.0f}" for r in results]
+
     rows = [
         ("import end to end (papers/s)", [rate(r, "import_s") for r in results]),
         ("  parse (papers/s)", [rate(r, "parse_s") for r in results]),
@@ -194,12 +362,21 @@ def print_table(results: list[dict[str, Any]]) -> None:
         ("  Whoosh index (papers/s)", [rate(r, "index_s") for r in results]),
         ("  FTS5 index, same texts (papers/s)", [rate(r, "fts_index_s") for r in results]),
         ("import end to end (s)", [f"{r['import_s']:.2f}" for r in results]),
-        *latency("search, all matches", "search_ms"),
-        *latency("search, top 50", "search_top50_ms"),
-        *latency("  FTS5 search", "fts_search_ms"),
-        *latency("list with filters", "list_ms"),
+        ("tag 10% and star 5% of papers (s)", [f"{r['tag_s']:.2f}" for r in results]),
+        *versus(f"search, top {PAGE} + total", "top_ms"),
+        ("  total matches of the queries (sum)", [f"{r['top_matches']:,}" for r in results]),
+        ("  FTS5: count(*) of the same (sum)", [f"{r['fts_top_matches']:,}" for r in results]),
+        *versus("search, all matches ranked", "all_ms"),
+        *versus(f"typing '{TYPED}', per key", "typing_ms"),
+        *versus(f"search + tag '{TAG}' (10%)", "tag_search_ms"),
+        *versus("search + starred only (5%)", "starred_search_ms"),
+        *latency(f"list, first {PAGE} of 5 filters", "list_ms"),
+        *latency("sidebar counts after a change", "sidebar_ms"),
+        ("CLI: --version, wall (ms)", ms("cli_version_ms")),
+        (f"CLI: search '{TYPED}' --limit 20 (ms)", ms("cli_search_ms")),
+        ("CLI: list --limit 20, wall (ms)", ms("cli_list_ms")),
         ("BibTeX export of all (s)", [f"{r['export_s']:.2f}" for r in results]),
-        ("open library (ms)", [f"{r['open_ms']:.0f}" for r in results]),
+        ("open library (ms)", ms("open_ms")),
         ("database on disk (MB)", [f"{r['db_mb']:.1f}" for r in results]),
         ("Whoosh index on disk (MB)", [f"{r['index_mb']:.1f}" for r in results]),
         ("  FTS5 database on disk (MB)", [f"{r['fts_mb']:.1f}" for r in results]),
@@ -241,10 +418,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.gui:
                 cmd.append("--gui")
             print(f"measuring {size:,} papers ...", file=sys.stderr, flush=True)
+            t0 = time.perf_counter()
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
                 return proc.returncode
+            print(f"  took {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
             results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     print_table(results)
     return 0

@@ -9,24 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .core.exports import ExportScope
-from .core.progress import Progress
+
+# Only what building the parser needs is imported here: ``--version`` and
+# ``--help`` must not pay for SQLAlchemy, Whoosh or Qt (tests/test_cli.py
+# checks).  core.query imports only the standard library.
 from .core.query import SORT_KEYS, Query, compose, first_direction
-from .core.tags import parse_tag_list
-from .db import DatabaseError
-from .library import Library
-from .paths import resolve_library_dir
-from .records import PaperData
-from .search import QuerySyntaxError
+
+if TYPE_CHECKING:
+    from .library import Library
+    from .records import PaperData
 
 
 class CliError(Exception):
@@ -83,6 +80,8 @@ class _TerminalProgress:
     """Shows a long operation's progress on one stderr line when it is a terminal."""
 
     def __init__(self) -> None:
+        from .core.progress import Progress
+
         self.live = sys.stderr.isatty()
         self.progress = Progress(self._show, min_interval=0.2)
 
@@ -117,12 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list papers")
     _add_filters(p)
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("search", help="full-text search, best matches first")
     p.add_argument("query")
     _add_filters(p)
-    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the best N")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("show", help="show one paper")
@@ -198,6 +198,10 @@ def _show(p: PaperData, out: TextIO) -> None:
 
 
 def _edit_text(initial: str) -> str:
+    import shlex
+    import subprocess
+    import tempfile
+
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as fh:
         fh.write(initial)
@@ -218,6 +222,12 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in (None, "gui"):
         return _open_gui(args, parser)
+    # The heavy imports (SQLAlchemy, Whoosh) happen here, once a command runs.
+    from .db import DatabaseError
+    from .library import Library
+    from .paths import resolve_library_dir
+    from .search import QuerySyntaxError
+
     folder = resolve_library_dir(args.library)
     try:
         # doctor opens without the automatic repair so it can report what it finds.
@@ -266,16 +276,20 @@ def _import(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     return 0 if reports and all(r.ok for r in reports) else 1
 
 
+def _first(lib: Library, q: Query, limit: int | None) -> list[int]:
+    """The ids of *q* in order, only the first *limit* when given (a page: best first)."""
+    if limit is None:
+        return lib.query_ids(q)
+    return lib.page(q, 0, max(0, limit))[0]
+
+
 def _list(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
-    _print_papers(lib.papers(_query(args)), args.json, out)
+    _print_papers(lib.get(_first(lib, _query(args), args.limit)), args.json, out)
     return 0
 
 
 def _search(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
-    ids = lib.query_ids(_query(args, args.query))
-    if args.limit is not None:
-        ids = ids[: args.limit]
-    _print_papers(lib.get(ids), args.json, out)
+    _print_papers(lib.get(_first(lib, _query(args, args.query), args.limit)), args.json, out)
     return 0
 
 
@@ -291,6 +305,8 @@ def _show_cmd(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
 
 def _bulk_edit(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     """tag, star, unstar, mark-read, mark-unread, trash, restore."""
+    from .core.tags import parse_tag_list
+
     cmd = args.command
     ids = _ids(args.ids)
     missing = sorted(set(ids) - set(lib.existing_ids(ids)))
@@ -330,6 +346,8 @@ def _export(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     q = _query(args, args.query or "")
     if args.ids:
         q = q.with_(ids=tuple(_ids([args.ids])))
+    from .core.exports import ExportScope
+
     ids = lib.export_ids(ExportScope.VIEW, view=q)
     if not args.output:
         lib.export_bibtex(ids, out)
@@ -367,7 +385,7 @@ def _doctor(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     return 0 if health.ok or (args.repair and not health.database_problems) else 1
 
 
-_Command = Callable[[Library, argparse.Namespace, TextIO], int]
+_Command = Callable[["Library", argparse.Namespace, TextIO], int]
 _COMMANDS: dict[str, _Command] = {
     "import": _import,
     "list": _list,

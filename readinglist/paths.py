@@ -7,7 +7,6 @@ can point the whole program somewhere else in one place.
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 import appdirs
@@ -44,6 +43,8 @@ def resource_path(name: str) -> Path:
     Resources live in the top-level ``resources/`` folder of a source checkout
     and are copied into the package as ``readinglist/_resources`` by builds.
     """
+    from importlib import resources  # not at import time: it costs the CLI's start ~10 ms
+
     packaged = resources.files("readinglist") / "_resources" / name
     if packaged.is_file():
         return Path(str(packaged))

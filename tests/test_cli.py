@@ -53,6 +53,45 @@ def test_version() -> None:
     assert proc.stdout.strip() == f"readinglist {__version__}"
 
 
+# Run in a fresh interpreter: which heavy packages are loaded after the command line ran.
+_IMPORT_CHECK = """
+import json, sys
+from readinglist.cli import run
+try:
+    run(json.loads(sys.argv[1]))
+except SystemExit:
+    pass
+heavy = ("sqlalchemy", "whoosh", "PySide6")
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & set(heavy))), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--version"], ["--help"], ["search", "--help"], ["list", "--help"], ["export", "--help"]],
+)
+def test_version_and_help_import_no_database_index_or_qt(argv: list[str]) -> None:
+    """``--version`` and ``--help`` answer at once: no SQLAlchemy, Whoosh or Qt is imported."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORT_CHECK, json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "readinglist" in proc.stdout
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+
+
+def test_list_limit(tmp_path: Path, sample_path: Path) -> None:
+    lib = tmp_path / "x"
+    assert cli(lib, "import", str(sample_path))[0] == 0
+    everything = json.loads(cli(lib, "list", "--json")[1])
+    first = json.loads(cli(lib, "list", "--limit", "5", "--json")[1])
+    assert [p["id"] for p in first] == [p["id"] for p in everything[:5]]
+    status, out = cli(lib, "list", "--starred", "--limit", "3")
+    assert status == 0 and out.endswith("0 papers\n")
+
+
 def test_import_list_json(tmp_path: Path, sample_path: Path) -> None:
     lib = tmp_path / "x"
     status, out = cli(lib, "import", str(sample_path))
