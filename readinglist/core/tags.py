@@ -98,10 +98,15 @@ class Tags:
         with self.db.reader() as s:
             counts: dict[int, int] = {
                 k: v
+                # "Not in the trash" through the trash's few ids: joining every
+                # link to its paper read the papers' (large) rows.
                 for k, v in s.execute(
                     select(PaperTag.tag_id, func.count())
-                    .join(Paper, Paper.id == PaperTag.paper_id)
-                    .where(Paper.trashed_at.is_(None))
+                    .where(
+                        PaperTag.paper_id.not_in(
+                            select(Paper.id).where(Paper.trashed_at.is_not(None))
+                        )
+                    )
                     .group_by(PaperTag.tag_id)
                 )
             }
