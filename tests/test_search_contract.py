@@ -163,3 +163,29 @@ def test_a_prefix_is_not_stemmed(sample_lib: Library) -> None:
     index = sample_lib.index
     assert index.search("analy*").total >= index.search("analysis").total > 0
     assert index.search("efficienc*").total >= index.search("efficiency").total > 0
+
+
+def test_columns_read_in_bulk_equal_whoosh_reads(tmp_path: Path) -> None:
+    """pid and field lengths read as arrays match Whoosh's per-document reads."""
+    import numpy as np
+
+    from readinglist.search.executor import pid_column
+
+    index = SearchIndex(tmp_path / "ix")
+    # Two segments, the first with deletions: offsets and defaults both matter.
+    index.index([IndexDoc(i, 1, f"Title {i} " * (i % 5 + 1), "An abstract.") for i in range(40)])
+    index.delete([3, 7])
+    index.index([IndexDoc(100 + i, 1, "Short", "") for i in range(10)])
+    searcher = index._fresh_searcher()
+    reader = searcher.reader()
+    assert len(list(reader.leaf_readers())) > 1
+    count = reader.doc_count_all()
+    assert pid_column(reader).tolist() == list(reader.column_reader("pid"))
+    assert index._executor is not None
+    for field in ("title", "abstract", "note"):
+        lengths = index._executor.postings.lengths(field)
+        assert lengths.tolist() == [reader.doc_field_length(d, field, 0) for d in range(count)]
+    live = index._executor.postings.live
+    assert np.flatnonzero(~live).tolist() == [d for d in range(count) if reader.is_deleted(d)]
+    assert sorted(index.search("title").ids) == [i for i in range(40) if i not in (3, 7)]
+    index.close()

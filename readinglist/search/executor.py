@@ -32,7 +32,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-__all__ = ["Dense", "Executor", "prefix_stems"]
+__all__ = ["Dense", "Executor", "numeric_column", "pid_column", "prefix_stems"]
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -177,6 +177,44 @@ def prefix_stems(
     return list(found)
 
 
+_NUMPY_CODES = {"B": ">u1", "H": ">u2", "I": ">u4", "Q": ">u8", "b": ">i1", "i": ">i4", "q": ">i8"}
+
+
+def numeric_column(column: Any, count: int) -> npt.NDArray[Any] | None:
+    """All *count* values of a Whoosh ``NumericColumn`` reader as raw integers, or None.
+
+    The values sit back to back in the segment file; reading them as one
+    buffer replaces *count* Python calls (0.1 s per 100,000 documents).
+    Values past the written ones are the column's default.
+    """
+    code = _NUMPY_CODES.get(getattr(column, "_typecode", ""))
+    if code is None or not hasattr(column, "_basepos"):
+        return None
+    written = min(int(column._count), count)
+    raw = column._dbfile.get(column._basepos, written * column._fixedlen)
+    values = np.frombuffer(raw, dtype=code).astype(np.int64 if code != ">u8" else np.uint64)
+    if written < count:
+        values = np.concatenate([values, np.full(count - written, column._default, values.dtype)])
+    return values
+
+
+def pid_column(reader: Any) -> npt.NDArray[np.int64]:
+    """The ``pid`` of every document of *reader* (deleted ones included), in docnum order."""
+    parts = []
+    for leaf, _offset in reader.leaf_readers():
+        column = leaf.column_reader("pid")
+        count = leaf.doc_count_all()
+        raw = numeric_column(getattr(column, "_reader", None), count)
+        field = leaf.schema["pid"]
+        if raw is not None and field.numtype is int and not field.decimal_places:
+            # Whoosh's from_sortable() for integers, on the whole array.
+            shift = np.uint64(1 << (field.bits - 1)) if field.signed else np.uint64(0)
+            parts.append((raw.astype(np.uint64) - shift).astype(np.int64))
+        else:
+            parts.append(np.fromiter(column, dtype=np.int64, count=count))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
 class _Postings:
     """Reads whole posting lists and per-document field lengths of one searcher."""
 
@@ -202,8 +240,11 @@ class _Postings:
                 count = leaf.doc_count_all()
                 if column is None:
                     parts.append(np.zeros(count, dtype=np.uint8))
-                else:
-                    parts.append(np.fromiter(column, dtype=np.uint8, count=count))
+                    continue
+                raw = numeric_column(column, count)
+                if raw is None:
+                    raw = np.fromiter(column, dtype=np.uint8, count=count)
+                parts.append(raw.astype(np.uint8))
             codes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
             found = self._lengths[field] = _LENGTH_OF_BYTE[codes]
         return found

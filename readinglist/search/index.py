@@ -37,7 +37,7 @@ from .analysis import (
     _schema,
 )
 from .bulkwriter import _BulkWriter, _fields_of
-from .executor import Executor, prefix_stems
+from .executor import Executor, pid_column, prefix_stems
 from .results import IndexCheck, QuerySyntaxError, SearchResult, _collect_terms
 
 STAMP_FILE = "readinglist-stamp.json"
@@ -383,8 +383,7 @@ class SearchIndex:
             self._pid_array = np.zeros(0, dtype=np.int64)
             self._executor = None
         else:
-            column = reader.column_reader("pid")
-            self._pid_array = np.fromiter(column, dtype=np.int64, count=reader.doc_count_all())
+            self._pid_array = pid_column(reader)
             self._executor = Executor(self._searcher, self._prefix_terms)
         return self._searcher
 
