@@ -189,3 +189,16 @@ def test_columns_read_in_bulk_equal_whoosh_reads(tmp_path: Path) -> None:
     assert np.flatnonzero(~live).tolist() == [d for d in range(count) if reader.is_deleted(d)]
     assert sorted(index.search("title").ids) == [i for i in range(40) if i not in (3, 7)]
     index.close()
+
+
+def test_segments_are_plain_files_read_from_disk(tmp_path: Path) -> None:
+    """No compound segment: Whoosh would read its parts through an in-memory copy."""
+    from whoosh.filedb.structfile import BufferFile
+
+    index = SearchIndex(tmp_path / "ix")
+    index.index([IndexDoc(i, 1, f"Paper {i}", "Words.") for i in range(30)], replace=False)
+    assert not list((tmp_path / "ix").glob("*.seg"))
+    reader = index._fresh_searcher().reader()
+    for leaf, _offset in reader.leaf_readers():
+        assert not isinstance(leaf._terms._postfile, BufferFile)
+    index.close()
