@@ -78,6 +78,11 @@ def _fetch_ids(session: Session, stmt: Select[Any]) -> list[int]:
     return ids
 
 
+def _json_tuple(value: str) -> tuple[str, ...]:
+    """A JSON list column as a tuple ("[]", the usual value, without the parser)."""
+    return () if value == "[]" else tuple(json.loads(value))
+
+
 def filters(q: Query) -> list[ColumnElement[bool]]:
     """The SQL conditions of *q*'s filters (everything but its search text)."""
     conds: list[ColumnElement[bool]] = [
@@ -226,31 +231,53 @@ class Reads:
         out: dict[int, PaperData] = {}
         # Plain column rows, not ORM instances: identity-map bookkeeping per
         # object was most of the cost of exporting 100,000 papers.
-        for p in s.execute(select(*_SNAPSHOT_COLUMNS).where(Paper.id.in_(chunk))):
-            if p.trashed_at is not None and not include_trashed:
+        # Unpacked as tuples: a Row's attribute access per field was a third
+        # of the cost of exporting 100,000 papers.
+        for (
+            pid,
+            title,
+            abstract,
+            authors,
+            year,
+            venue,
+            arxiv_id,
+            doi,
+            url,
+            links,
+            entry_type,
+            citekey,
+            starred,
+            read,
+            batch_id,
+            added_at,
+            updated_at,
+            revision,
+            trashed_at,
+        ) in s.execute(select(*_SNAPSHOT_COLUMNS).where(Paper.id.in_(chunk))):
+            if trashed_at is not None and not include_trashed:
                 continue
-            out[p.id] = PaperData(
-                id=p.id,
-                title=p.title,
-                abstract=p.abstract,
-                authors=tuple(json.loads(p.authors)),
-                year=p.year,
-                venue=p.venue,
-                arxiv_id=p.arxiv_id or "",
-                doi=p.doi or "",
-                url=p.url,
-                links=tuple(json.loads(p.links)),
-                entry_type=p.entry_type,
-                citekey=p.citekey,
-                starred=p.starred,
-                read=p.read,
-                tags=tuple(tags.get(p.id, ())),
-                note=notes.get(p.id, ""),
-                batch_id=p.batch_id,
-                added_at=p.added_at,
-                updated_at=p.updated_at,
-                revision=p.revision,
-                trashed=p.trashed_at is not None,
+            out[pid] = PaperData(
+                id=pid,
+                title=title,
+                abstract=abstract,
+                authors=_json_tuple(authors),
+                year=year,
+                venue=venue,
+                arxiv_id=arxiv_id or "",
+                doi=doi or "",
+                url=url,
+                links=_json_tuple(links),
+                entry_type=entry_type,
+                citekey=citekey,
+                starred=starred,
+                read=read,
+                tags=tuple(tags.get(pid, ())),
+                note=notes.get(pid, ""),
+                batch_id=batch_id,
+                added_at=added_at,
+                updated_at=updated_at,
+                revision=revision,
+                trashed=trashed_at is not None,
             )
         return out
 
