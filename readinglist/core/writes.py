@@ -83,9 +83,15 @@ class UnitOfWork:
                 progress.check()
             if indexed and touched:
                 counter = bump_change_counter(s)
+        if fresh:
+            # New papers are listable as soon as they are committed; they
+            # become searchable while the index catches up (the GUI shows
+            # "indexing" progress meanwhile).
+            self.notify(kind, touched)
         if counter:
             self.sync.after_commit(counter, touched, fresh=fresh, progress=progress)
-        self.notify(kind, touched)
+        if not fresh:
+            self.notify(kind, touched)
         return touched
 
     @staticmethod

@@ -114,3 +114,16 @@ def test_nothing_else_opens_a_write_transaction() -> None:
     )
     # db.py defines it (and shows it in a docstring).
     assert writers == ["core/writes.py", "db.py"]
+
+
+def test_imported_papers_are_listable_before_they_are_indexed(library: Library) -> None:
+    seen: list[tuple[int, bool, int]] = []
+
+    def listener(change: object) -> None:
+        # Called once the transaction committed, before the index caught up.
+        seen.append((library.count(), library.index_in_step(), len(library.search("walrus").ids)))
+
+    library.listeners.append(listener)
+    library.import_records(_page("Walrus tusks", "Walrus pups"), "p")
+    assert seen == [(2, False, 0)]
+    assert library.index_in_step() and len(library.search("walrus").ids) == 2
