@@ -124,9 +124,19 @@ def _restriction(s: Session, q: Query) -> dict[str, list[int]]:
     """
     conds = filters(q)
     selected = and_(*conds)
-    total = int(s.scalar(select(func.count(Paper.id))) or 0)
-    allowed = int(s.scalar(select(func.count(Paper.id)).where(selected)) or 0)
-    if allowed <= total - allowed:
+    plain = q.starred is None and q.read is None and q.added_since is None
+    if plain and not (q.tags or q.tags_any or q.batch_id is not None):
+        # Only the trash filter: the trashed papers are few, the rest many.
+        if q.trashed:
+            return {"allowed": _fetch_ids(s, select(Paper.id).where(selected))}
+        return {"excluded": _fetch_ids(s, select(Paper.id).where(Paper.trashed_at.is_not(None)))}
+    # A tag, an import or "starred" picks few papers: no need to count first.
+    selective = bool(q.tags or q.tags_any or q.batch_id is not None or q.starred)
+    if not selective:
+        total = int(s.scalar(select(func.count(Paper.id))) or 0)
+        allowed = int(s.scalar(select(func.count(Paper.id)).where(selected)) or 0)
+        selective = allowed <= total - allowed
+    if selective:
         return {"allowed": _fetch_ids(s, select(Paper.id).where(selected))}
     # coalesce: a condition on a NULL column is NULL, and NOT NULL excludes nothing.
     rest = select(Paper.id).where(~func.coalesce(selected, False))

@@ -150,6 +150,8 @@ _ENDINGS = [
     "ularly",
 ]
 _TAILS = sorted({end[i:] for end in _ENDINGS for i in range(len(end))}, key=len)
+# Postings kept decoded per searcher (16 bytes each: about 32 MB at most).
+_CACHED_POSTINGS = 2_000_000
 # Prefixes expanded per searcher before the cache starts over (bounds memory).
 _PREFIX_CACHE_LIMIT = 2_000
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -224,6 +226,8 @@ class _Postings:
         self.leaves: list[tuple[Any, int]] = list(self.reader.leaf_readers())
         self.size = int(self.reader.doc_count_all())
         self._lengths: dict[str, Floats] = {}
+        self._cache: dict[tuple[str, bytes], tuple[npt.NDArray[np.int64], Floats]] = {}
+        self._cached = 0
         self.live = np.ones(self.size, dtype=np.bool_)
         for leaf, offset in self.leaves:
             if leaf.has_deletions():
@@ -250,9 +254,24 @@ class _Postings:
         return found
 
     def term(self, field: str, text: bytes) -> tuple[npt.NDArray[np.int64], Floats]:
-        """Global document numbers and weights of one term's postings."""
-        ids, weights, _values = self.term_values(field, text, values=False)
-        return ids, weights
+        """Global document numbers and weights of one term's postings.
+
+        Recently read lists are kept (least recently used dropped first, at
+        most :data:`_CACHED_POSTINGS` postings): each keystroke of a search
+        re-reads the words typed before it.
+        """
+        key = (field, text)
+        found = self._cache.pop(key, None)
+        if found is None:
+            ids, weights, _values = self.term_values(field, text, values=False)
+            found = (ids, weights)
+            self._cached += len(ids)
+            while self._cache and self._cached > _CACHED_POSTINGS:
+                _old_key, (old_ids, _w) = next(iter(self._cache.items()))
+                del self._cache[_old_key]
+                self._cached -= len(old_ids)
+        self._cache[key] = found  # re-inserted: now the most recently used
+        return found
 
     def term_values(
         self, field: str, text: bytes, *, values: bool = True
