@@ -202,3 +202,21 @@ def test_segments_are_plain_files_read_from_disk(tmp_path: Path) -> None:
     for leaf, _offset in reader.leaf_readers():
         assert not isinstance(leaf._terms._postfile, BufferFile)
     index.close()
+
+
+def test_the_posting_cache_stays_bounded_and_never_changes_answers(
+    sample_lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readinglist.search import executor
+
+    index = sample_lib.index
+    expected = {text: index.search(text).ids for text in SCORED_QUERIES}
+    monkeypatch.setattr(executor, "_CACHED_POSTINGS", 40)
+    index._drop_searcher()
+    for _round in range(2):
+        for text, ids in expected.items():
+            assert index.search(text).ids == ids
+            assert index._executor is not None
+            postings = index._executor.postings
+            assert postings._cached == sum(len(i) for i, _w in postings._cache.values())
+            assert postings._cached <= 40 or len(postings._cache) == 1
