@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self._fill_tag_filter()
         self.sidebar.select_key(str(self.settings.value("sidebar/current", "all")))
         self._update_welcome()
-        self.search.run()
+        self.search.run_first()
         # After the first paint: the window shows at once, the check runs behind it.
         QTimer.singleShot(0, self, self.index_jobs.check)
 
@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         search.textChanged.connect(self._mirror_search_text)
         search.stateChanged.connect(self._show_sort)
         search.resultReady.connect(self._apply_result)
+        search.firstPageReady.connect(self._show_first_page)
         search.queryFailed.connect(self._query_failed)
         self.sidebar.viewChanged.connect(self._on_view_changed)
         selection = self.table.selectionModel()
@@ -257,6 +258,12 @@ class MainWindow(QMainWindow):
             self.detail.show_paper(None)
         self._update_actions()
         self.queryFinished.emit()
+
+    def _show_first_page(self, ids: list[int], total: int) -> None:
+        # The whole list follows in a moment (resultReady); until then the
+        # count says how many there are, not how many rows are loaded.
+        self.model.set_ids(ids, None, query=self.search.query())
+        self.count_label.setText(f"{total:,} paper{'s' if total != 1 else ''}")
 
     def _query_failed(self, message: str) -> None:
         self._set_search_error(message)  # The previous rows stay.

@@ -31,6 +31,8 @@ from .jobs import JobController
 
 __all__ = ["SEARCH_DEBOUNCE_MS", "SearchController", "SearchState"]
 
+# Rows shown at start-up before the whole list has been read.
+FIRST_PAGE = 200
 # Typing pauses this long before the search runs: one query per burst of keys.
 SEARCH_DEBOUNCE_MS = 180
 
@@ -131,6 +133,8 @@ class SearchController(QObject):
     queryFailed = Signal(str)
     #: Some input changed (the header's sort indicator may need updating).
     stateChanged = Signal()
+    #: The first page of the list at start-up: (ids, the list's total).
+    firstPageReady = Signal(object, int)
     #: The search text was changed through :meth:`set_text` (to mirror in the edit).
     textChanged = Signal(str)
 
@@ -243,3 +247,29 @@ class SearchController(QObject):
                 sys.excepthook(type(exc), exc, exc.__traceback__)
 
         self._jobs.start(lambda _progress: lib.query(query), on_success=done, on_failure=failed)
+
+    def run_first(self) -> None:
+        """The first screen: one page of the list at once, then the whole list.
+
+        Listing every id of a 100,000-paper library takes a tenth of a second
+        more than its first page; the window shows that page (and the total)
+        as soon as it is read.  A search typed meanwhile wins as usual.
+        """
+        query = self.query()
+        if query.text.strip():
+            self.run()
+            return
+        self._generation += 1
+        generation = self._generation
+        lib = self._lib
+
+        def done(page: tuple[list[int], int]) -> None:
+            if generation == self._generation and not self._jobs.closing:
+                self.firstPageReady.emit(page[0], page[1])
+                self.run()
+
+        self._jobs.start(
+            lambda _progress: lib.page(query, 0, FIRST_PAGE),
+            on_success=done,
+            on_failure=lambda _exc: self.run(),
+        )

@@ -735,3 +735,31 @@ def test_closing_during_a_rebuild_cancels_it(
     gate.close_while_held(window)
     assert running_tasks() == [] and not window.jobs.busy()
     _repairs_cleanly(gui_lib, monkeypatch)
+
+
+def test_the_first_screen_shows_a_page_then_the_whole_list(
+    qtbot: QtBot, big_lib: Library, tmp_path: Path
+) -> None:
+    from readinglist.gui.search import FIRST_PAGE
+
+    from .conftest import SYNTHETIC_COUNT
+
+    settings = QSettings(str(tmp_path / "first.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(big_lib, settings)
+    qtbot.addWidget(window)
+    pages: list[tuple[list[int], int, int, str]] = []
+    window.search.firstPageReady.connect(
+        lambda ids, total: pages.append(
+            (ids, total, window.model.rowCount(), window.count_label.text())
+        )
+    )
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.show()
+    everything = big_lib.query_ids(Query())
+    assert len(pages) == 1
+    ids, total, rows, label = pages[0]
+    # The page was on screen, with the whole list's count, before the rest arrived.
+    assert ids == everything[:FIRST_PAGE] and total == SYNTHETIC_COUNT
+    assert rows == FIRST_PAGE and label == f"{SYNTHETIC_COUNT:,} papers"
+    assert window.model.ids() == everything
+    window.close()
