@@ -224,7 +224,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return _open_gui(args, parser)
     # The heavy imports (SQLAlchemy, Whoosh) happen here, once a command runs.
     from .db import DatabaseError
-    from .library import Library
+    from .library import IndexUpdateError, Library
     from .paths import resolve_library_dir
     from .search import QuerySyntaxError
 
@@ -242,6 +242,9 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except QuerySyntaxError as exc:
         print(f"readinglist: bad query: {exc}", file=sys.stderr)
         return 2
+    except IndexUpdateError as exc:
+        print(f"readinglist: {exc}", file=sys.stderr)
+        return 1
     except KeyError as exc:
         print(f"readinglist: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
@@ -371,6 +374,8 @@ def _doctor(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     if not health.database_problems:
         out.write("database: ok\n")
     idx = health.index
+    if health.index_error:
+        out.write(f"index: last update failed: {health.index_error}\n")
     if idx.ok:
         out.write("index: ok\n")
     else:

@@ -19,7 +19,7 @@ from .core.edits import EDITABLE, Edits
 from .core.exports import Exports, ExportScope, scope_ids
 from .core.identifiers import normalise_title
 from .core.imports import Importer, ImportPlanner, ImportReport
-from .core.index_sync import DoctorReport, IndexSync
+from .core.index_sync import DoctorReport, IndexSync, IndexUpdateError
 from .core.progress import Cancelled, Progress
 from .core.query import Query
 from .core.reads import Reads
@@ -37,6 +37,7 @@ __all__ = [
     "DoctorReport",
     "ImportPlanner",
     "ImportReport",
+    "IndexUpdateError",
     "Library",
     "Progress",
     "SavedSearchInfo",
@@ -79,6 +80,7 @@ class Library:
         self.reads = Reads(self.db, self.index)
         self.sync = IndexSync(self.db, self.index, self.reads, background=background_index)
         self.uow = UnitOfWork(self.db, self.sync)
+        self.sync.on_error = lambda _message: self.uow.notify("index-error")
         self.edits = Edits(self.db, self.reads, self.uow)
         self.tags_service = Tags(self.db, self.reads, self.uow)
         self.imports = Importer(self.db, self.uow)

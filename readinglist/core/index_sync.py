@@ -16,7 +16,7 @@ until that queue is empty; :meth:`IndexSync.close` flushes and stops it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ..db import Database
@@ -24,7 +24,15 @@ from ..search import IndexCheck, IndexDoc, SearchIndex
 from .progress import Progress
 from .reads import Reads, chunks
 
-__all__ = ["DoctorReport", "IndexSync"]
+__all__ = ["DoctorReport", "IndexSync", "IndexUpdateError"]
+
+
+class IndexUpdateError(Exception):
+    """The database change was saved but the search index could not follow.
+
+    The message is one line for the user; the index is repaired at the next
+    start or by ``readinglist doctor --repair``.
+    """
 
 
 @dataclass
@@ -36,10 +44,12 @@ class DoctorReport:
     fixed: list[str] = field(default_factory=list)
     papers: int = 0
     indexed: int = 0
+    # The last index update that failed (in any process), if not repaired since.
+    index_error: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.database_problems and self.index.ok
+        return not self.database_problems and self.index.ok and not self.index_error
 
 
 class IndexSync:
@@ -54,6 +64,9 @@ class IndexSync:
         # Serialises every index write of this process.
         self.lock = threading.RLock()
         self.errors: list[str] = []
+        # Told (from the indexing thread) when an update fails: the library
+        # turns it into a change notice the window shows.
+        self.on_error: Callable[[str], None] | None = None
         self._queue_cv = threading.Condition()
         self._queued: dict[int, None] = {}
         self._queued_counters: tuple[int, int] | None = None
@@ -84,7 +97,10 @@ class IndexSync:
         background queue when there is one.
         """
         if fresh or self._thread is None:
-            self._apply(counter, counter, ids, fresh=fresh, progress=progress)
+            try:
+                self._apply(counter, counter, ids, fresh=fresh, progress=progress)
+            except Exception as exc:
+                raise IndexUpdateError(self._failed(exc)) from exc
             return
         with self._queue_cv:
             first = self._queued_counters[0] if self._queued_counters else counter
@@ -134,11 +150,24 @@ class IndexSync:
                 self._apply(counters[0], counters[1], ids)
             except Exception as exc:
                 # The next start-up check repairs whatever this left stale.
-                self.errors.append(f"index update failed: {exc}")
+                message = self._failed(exc)
+                if self.on_error is not None:
+                    self.on_error(message)
             finally:
                 with self._queue_cv:
                     self._busy = False
                     self._queue_cv.notify_all()
+
+    def _failed(self, exc: BaseException) -> str:
+        """Record a failed update (here and in the index's stamp); return the message."""
+        message = (
+            f"the search index could not be updated ({type(exc).__name__}: {exc}); "
+            "the change is saved, and the index is repaired at the next start "
+            "or by 'readinglist doctor --repair'"
+        )
+        self.errors.append(message)
+        self.index.record_error(message)
+        return message
 
     def flush(self, timeout: float = 60.0) -> bool:
         """Wait until queued index updates are written; return False on timeout."""
@@ -253,7 +282,9 @@ class IndexSync:
 
     def doctor(self, repair: bool = False) -> DoctorReport:
         """Check database integrity and index consistency; repair the index if asked."""
-        report = DoctorReport(database_problems=self.db.integrity_check())
+        report = DoctorReport(
+            database_problems=self.db.integrity_check(), index_error=self.index.last_error
+        )
         with self.lock:
             revisions = self.reads.revisions()
             report.papers = len(revisions)
@@ -267,4 +298,7 @@ class IndexSync:
                 )
             if repair:
                 self.index.mark_in_step(self.reads.changes())
+                if report.index_error:
+                    report.fixed.append("index: the failed update is repaired")
+                    report.index_error = ""
         return report

@@ -28,6 +28,8 @@ class ChangeFeed(QObject):
 
     #: (ids that changed, whether the sidebar needs reloading).
     refresh = Signal(list, bool)
+    #: An index update failed in the background: the message for the user.
+    indexFailed = Signal(str)
     # Crosses from the writing thread to the GUI thread (queued).
     _arrived = Signal(object)
 
@@ -52,6 +54,10 @@ class ChangeFeed(QObject):
     def _collect(self, change: Change) -> None:
         if self._listener not in self._lib.listeners:
             return  # Detached while this notice was queued.
+        if change.kind == "index-error":
+            errors = self._lib.index_errors
+            self.indexFailed.emit(errors[-1] if errors else "the search index could not be updated")
+            return
         self._ids.update(change.ids)
         self._sidebar_dirty |= change.kind in SIDEBAR_KINDS
         self._timer.start()

@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
         self.transfer.importFinished.connect(self._on_imported)
         self.transfer.exportFinished.connect(self.exportFinished)
         self.changes.refresh.connect(self._refresh_after_change)
+        self.changes.indexFailed.connect(self.show_error)
 
     # --- settings ----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ plain Whoosh.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import re
@@ -136,11 +137,29 @@ class SearchIndex:
         except (OSError, ValueError):
             return {}
 
-    def _write_stamp(self, changes: int) -> None:
+    def _write_stamp(self, changes: int, error: str = "") -> None:
         tmp = self.folder / (STAMP_FILE + ".tmp")
-        stamp = {"schema": INDEX_SCHEMA_VERSION, "whoosh": WHOOSH_VERSION, "changes": changes}
+        stamp: dict[str, Any] = {
+            "schema": INDEX_SCHEMA_VERSION,
+            "whoosh": WHOOSH_VERSION,
+            "changes": changes,
+        }
+        if error:
+            stamp["error"] = error
         tmp.write_text(json.dumps(stamp))
         tmp.replace(self.folder / STAMP_FILE)
+
+    @property
+    def last_error(self) -> str:
+        """Why the last index update failed ("" once the index is back in step)."""
+        value = self._read_stamp().get("error", "")
+        return value if isinstance(value, str) else ""
+
+    def record_error(self, message: str) -> None:
+        """Remember a failed update in the stamp, for ``doctor`` in any process."""
+        # The folder itself may be what fails: the caller reports the error anyway.
+        with contextlib.suppress(OSError):
+            self._write_stamp(self.seen_changes, message)
 
     @property
     def seen_changes(self) -> int:

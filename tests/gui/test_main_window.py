@@ -763,3 +763,23 @@ def test_the_first_screen_shows_a_page_then_the_whole_list(
     assert rows == FIRST_PAGE and label == f"{SYNTHETIC_COUNT:,} papers"
     assert window.model.ids() == everything
     window.close()
+
+
+def test_a_failed_index_update_is_shown(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readinglist.search import SearchIndex
+
+    def full_disk(*_args: Any, **_kwargs: Any) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SearchIndex, "index", full_disk)
+    pid = window.model.ids()[0]
+    window.edits.add_tags([pid], ["arctic"])
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=10_000)
+    assert window.last_error is not None
+    text = window.last_error.text()
+    assert "search index could not be updated" in text and "No space left" in text
+    assert gui_lib.paper(pid).tags == ("arctic",)  # the change itself is kept
+    window.last_error.close()
+    monkeypatch.undo()
