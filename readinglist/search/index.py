@@ -382,6 +382,13 @@ class SearchIndex:
             lambda term: (field, term) in reader,
         )
 
+    def drop_caches(self) -> None:
+        """Forget the open searcher and what it decoded, as an index change does.
+
+        For measurements: the next search opens the index afresh.
+        """
+        self._drop_searcher()
+
     def _drop_searcher(self) -> None:
         with self._search_lock:
             if self._searcher is not None:
