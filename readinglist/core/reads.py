@@ -178,15 +178,16 @@ class Reads:
 
         Without search text the database reads just that page; with it, the
         index ranks and counts (best first when sorting by relevance).
+        Other orders of a search sort every hit, so they read everything.
         """
-        if q.ids is not None or (q.text.strip() and q.sort != "relevance"):
+        searching = bool(q.text.strip())
+        if q.ids is not None or (searching and (q.sort != "relevance" or not q.descending)):
             ids = self.query(q)[0]
             return ids[offset : offset + limit], len(ids)
-        if q.text.strip():
+        if searching:
             hits = self._search(q, limit=offset + limit)
             assert hits is not None
-            ids = hits.ids if q.descending else self.query(q)[0]
-            return ids[offset : offset + limit], hits.total
+            return hits.ids[offset:], hits.total
         with self.db.reader() as s:
             ids = list(s.scalars(self._sorted(q).offset(offset).limit(limit)))
         return ids, self.count(q)

@@ -43,6 +43,7 @@ def test_page_is_the_start_of_the_whole_listing(library: Library, sample_path: P
         Query(starred=True),
         Query(sort="title", descending=False),
         Query(text="model", sort="relevance"),
+        Query(text="model", sort="relevance", descending=False),
         Query(text="model", sort="title", descending=False),
     ):
         everything = library.query_ids(q)
