@@ -169,7 +169,7 @@ def test_columns_read_in_bulk_equal_whoosh_reads(tmp_path: Path) -> None:
     """pid and field lengths read as arrays match Whoosh's per-document reads."""
     import numpy as np
 
-    from readinglist.search.executor import pid_column
+    from readinglist.search.postings import pid_column
 
     index = SearchIndex(tmp_path / "ix")
     # Two segments, the first with deletions: offsets and defaults both matter.
@@ -207,11 +207,11 @@ def test_segments_are_plain_files_read_from_disk(tmp_path: Path) -> None:
 def test_the_posting_cache_stays_bounded_and_never_changes_answers(
     sample_lib: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from readinglist.search import executor
+    from readinglist.search import postings as postings_module
 
     index = sample_lib.index
     expected = {text: index.search(text).ids for text in SCORED_QUERIES}
-    monkeypatch.setattr(executor, "_CACHED_POSTINGS", 40)
+    monkeypatch.setattr(postings_module, "_CACHED_POSTINGS", 40)
     index._drop_searcher()
     for _round in range(2):
         for text, ids in expected.items():

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import re
 import shutil
 import threading
 import time
@@ -25,21 +24,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import whoosh
-from whoosh import index, qparser
+from whoosh import index
 from whoosh import query as wq
 
 from .analysis import (
-    DEFAULT_FIELDS,
-    FIELD_ALIASES,
-    FIELD_BOOSTS,
     INDEX_SCHEMA_VERSION,
     IndexDoc,
     WordAnalyzer,
     _schema,
 )
 from .bulkwriter import _BulkWriter, _fields_of
-from .executor import Executor, pid_column, prefix_stems
-from .results import IndexCheck, QuerySyntaxError, SearchResult, _collect_terms
+from .executor import Executor
+from .parsing import QueryParser
+from .postings import pid_column
+from .prefixes import prefix_stems
+from .results import IndexCheck, SearchResult, _collect_terms
 
 STAMP_FILE = "readinglist-stamp.json"
 # Documents per index commit: ~70 MB of postings in memory at most.
@@ -48,9 +47,6 @@ DOCS_PER_COMMIT = 20_000
 # through its internals: an index written under another Whoosh release is
 # rebuilt rather than misread.
 WHOOSH_VERSION = ".".join(map(str, whoosh.__version__))
-
-
-_FIELD_RE = re.compile(r"(?<![\w\"])([A-Za-z_]+):")
 
 
 class SearchIndex:
@@ -73,7 +69,7 @@ class SearchIndex:
         self._pid_array: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._executor: Executor | None = None
         self._search_lock = threading.Lock()
-        self._parser = self._make_parser()
+        self._parser = QueryParser(self._ix.schema)
 
     # --- opening -----------------------------------------------------------
 
@@ -280,44 +276,9 @@ class SearchIndex:
         check.extra = [pid for pid in have if pid not in expected]
         return check
 
-    def _make_parser(self) -> qparser.QueryParser:
-        parser = qparser.MultifieldParser(
-            list(DEFAULT_FIELDS), self._ix.schema, fieldboosts=FIELD_BOOSTS
-        )
-        parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-        return parser
-
     def parse(self, text: str) -> wq.Query:
         """Parse the user's query, raising :class:`QuerySyntaxError` with a hint."""
-        known = set(self._ix.schema.names()) | {a for v in FIELD_ALIASES.values() for a in v}
-        for name in _FIELD_RE.findall(text):
-            if name.lower() not in known and name.lower() not in {"http", "https", "doi"}:
-                fields_hint = ", ".join(sorted(["title", "abstract", "author", "tag", "note"]))
-                raise QuerySyntaxError(f"unknown field '{name}:' (try {fields_hint})")
-        if text.count('"') % 2:
-            raise QuerySyntaxError("a phrase is missing its closing quote")
-        if text.count("(") != text.count(")"):
-            raise QuerySyntaxError("unbalanced parentheses")
-        try:
-            parsed: wq.Query = self._parser.parse(text)
-        except Exception as exc:  # Whoosh's parser raises assorted errors.
-            raise QuerySyntaxError(f"cannot read this query ({exc})") from exc
-        return self._phrases_to_terms(_narrow_prefixes(parsed))
-
-    def _phrases_to_terms(self, q: wq.Query) -> wq.Query:
-        """Turn phrases on fields without positions (tags, citekey) into whole terms.
-
-        A phrase typed without a field is tried on every default field, and
-        Whoosh refuses a phrase on a field that stores no positions; for a
-        tag, the phrase's words joined by a space are the whole tag.
-        """
-        if isinstance(q, wq.Phrase):
-            fmt = self._ix.schema[q.fieldname].format
-            if not fmt.supports("positions"):
-                return wq.Term(q.fieldname, " ".join(str(w) for w in q.words))
-            return q
-        result: wq.Query = q.apply(self._phrases_to_terms)
-        return result
+        return self._parser.parse(text)
 
     def search(
         self,
@@ -439,24 +400,3 @@ def _best_first(
         docs, scores, pids = docs[keep], scores[keep], pids[keep]
     order = np.lexsort((pids, -scores))
     return docs[order][:limit] if limit is not None else docs[order]
-
-
-# Fields where a word typed without a field is not expanded as a prefix: each
-# citation key and link is a term of its own, so "lang*" would expand to
-# thousands of one-paper terms that only repeat what the title holds.
-# "key:lang*" and "link:arxiv*" still expand.
-_NO_UNFIELDED_PREFIX = frozenset({"citekey", "links"})
-
-
-def _narrow_prefixes(q: wq.Query) -> wq.Query:
-    """Drop the citekey/link prefixes the parser adds for an unfielded ``word*``."""
-    if isinstance(q, wq.Or):
-        kids = q.subqueries
-        prefixes = [k for k in kids if isinstance(k, wq.Prefix)]
-        fields = {k.fieldname for k in prefixes}
-        texts = {k.text for k in prefixes}
-        if len(prefixes) == len(kids) and set(DEFAULT_FIELDS) <= fields and len(texts) == 1:
-            kept = [k for k in kids if k.fieldname not in _NO_UNFIELDED_PREFIX]
-            return q.__class__(kept, boost=q.boost)
-    result: wq.Query = q.apply(_narrow_prefixes)
-    return result
