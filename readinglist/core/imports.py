@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -154,13 +154,18 @@ class ImportPlanner:
         self.now = now
 
     def plan(
-        self, papers: Sequence[ParsedPaper], report: ImportReport, progress: Progress | None = None
+        self,
+        papers: Iterable[ParsedPaper],
+        report: ImportReport,
+        progress: Progress | None = None,
+        total: int = 0,
     ) -> Iterator[Planned]:
+        """The new papers of *papers*, in order (*total*: how many there are, 0 if unknown)."""
         k = self.known
         for n, paper in enumerate(papers):
             if progress is not None and n % 1000 == 0:
                 progress.check()
-                progress.report("database", n, len(papers))
+                progress.report("database", n, total)
             row = self.row_for(paper, k.next_id)
             dup = (
                 (row["arxiv_id"] and k.by_arxiv.get(row["arxiv_id"]))
@@ -257,9 +262,39 @@ class Importer:
         return reports
 
     def import_file(self, path: Path | str, progress: Progress | None = None) -> ImportReport:
-        """Import one file; failures are reported, never raised (except Cancelled)."""
+        """Import one file; failures are reported, never raised (except Cancelled).
+
+        Formats that can be (a saved page) are parsed as the file is read, so
+        a large file never sits in memory whole; the others are read whole.
+        """
         path = Path(path)
-        return self._import(path.read_bytes, path.name, progress, where=path)
+        try:
+            stream = importers.stream_file(path)
+        except IsADirectoryError:
+            return ImportReport(file_name=path.name, error=f"{path}: is a folder, not a file")
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            return ImportReport(file_name=path.name, error=f"{path}: cannot read the file ({why})")
+        except InputError as exc:
+            return ImportReport(file_name=path.name, error=str(exc))
+        if stream is None:
+            return self._import(path.read_bytes, path.name, progress, where=path)
+        try:
+            report = self._add(
+                stream.result,
+                path.name,
+                stream.digest,
+                progress,
+                consume=False,
+                stream=stream.papers,
+            )
+        except InputError as exc:  # Found at the end of the file; nothing was added.
+            return ImportReport(file_name=path.name, error=str(exc))
+        except (OSError, UnicodeDecodeError) as exc:  # The file changed while it was read.
+            return ImportReport(file_name=path.name, error=f"{path}: cannot read the file ({exc})")
+        # Parsing ran inside the database stage, paper by paper.
+        report.timings["parse"] = 0.0
+        return report
 
     def import_bytes(
         self, data: bytes, name: str, progress: Progress | None = None
@@ -325,12 +360,19 @@ class Importer:
         progress: Progress | None,
         *,
         consume: bool,
+        stream: Iterator[ParsedPaper] | None = None,
     ) -> ImportReport:
-        """:meth:`import_records`; with *consume*, the records are dropped once inserted."""
+        """:meth:`import_records`; with *consume*, the records are dropped once inserted.
+
+        With *stream*, the papers come from it as the file is parsed, and
+        *result* gets its problems and label only when the stream ends
+        (inside the transaction, so a file found bad at its end adds nothing).
+        """
         report = ImportReport(
             file_name=name, format=result.format, label=result.label, problems=list(result.problems)
         )
-        total = len(result.papers)
+        papers: Iterable[ParsedPaper] = result.papers if stream is None else stream
+        total = len(result.papers) if stream is None else 0
         t0 = time.perf_counter()
         timing: dict[str, float] = {}
 
@@ -348,10 +390,14 @@ class Importer:
             s.flush()
             known = Known.read(s)
             planner = ImportPlanner(known, batch.id, now)
-            self._insert(s, planner.plan(result.papers, report, progress), report, now)
+            self._insert(s, planner.plan(papers, report, progress, total), report, now)
             if consume:
                 # Indexing re-reads the papers from the database, a chunk at a time.
                 result.papers.clear()
+            if stream is not None:
+                # Known only now that the whole file has been read.
+                report.problems[:0] = result.problems
+                report.label = batch.label = result.label
             batch.added = len(report.added)
             batch.duplicates = len(report.duplicates)
             batch.problems = len(report.problems)
@@ -364,7 +410,8 @@ class Importer:
         report.timings["database"] = timing["database"]
         report.timings["index"] = time.perf_counter() - t0 - timing["database"]
         if progress is not None:
-            progress.report("done", total, total)
+            done = len(report.added) + len(report.duplicates)
+            progress.report("done", done, done)
         return report
 
     @staticmethod

@@ -99,4 +99,6 @@ class Progress:
         text = f"{head}: {label}" if head else label
         if self.total > 0:
             text += f" {self.done:,}/{self.total:,}"
+        elif self.done > 0:  # A file parsed as it is read: the total comes at the end.
+            text += f" {self.done:,}"
         return text

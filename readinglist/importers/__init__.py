@@ -12,13 +12,25 @@ renamed to ``.txt`` still imports right) and from the file extension second.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from readinglist.importers import bibtex, hfpage
-from readinglist.records import InputError, ParseResult
+from readinglist.records import InputError, ParsedPaper, ParseResult
 
-__all__ = ["FORMATS", "InputError", "decode_text", "detect", "parse", "parse_file", "parse_text"]
+__all__ = [
+    "FORMATS",
+    "InputError",
+    "Stream",
+    "decode_text",
+    "detect",
+    "parse",
+    "parse_file",
+    "parse_text",
+    "stream_file",
+]
 
 # (label, file-dialog patterns) for open dialogs, in the order offered.
 FORMATS: list[tuple[str, list[str]]] = [
@@ -122,6 +134,89 @@ def parse(data: bytes, name: str) -> ParseResult:
 def parse_text(text: str, name: str) -> ParseResult:
     """Detect the format of decoded *text* and parse it with the matching importer."""
     return _PARSERS[_detect_text(text, name)](text, name)
+
+
+# Formats read line by line straight from the file: (format, generator of papers).
+_STREAMERS = {hfpage.FORMAT: hfpage.iter_parse}
+_READ_CHUNK = 1 << 20
+
+
+@dataclass
+class Stream:
+    """A file being parsed as it is read: papers come from :attr:`papers`.
+
+    ``result`` gets the problems as they are met and the label once the
+    papers are exhausted; ``digest`` is the SHA-256 of the whole file.
+    """
+
+    result: ParseResult
+    papers: Iterator[ParsedPaper]
+    digest: str
+
+
+def stream_file(path: Path) -> Stream | None:
+    """Parse *path* while reading it, for formats that allow it; None for the others.
+
+    A 100,000-paper page is 140 MB: reading it whole, then decoding it, then
+    parsing it held the bytes, the text and every record at once.  Here the
+    start of the file is sniffed as :func:`parse` would (binary data, BOMs,
+    format), one pass checks the encoding (UTF-8, else cp1252, else Latin-1,
+    as :func:`decode_text` chooses) and hashes the bytes, and the papers are
+    parsed from the lines as the caller consumes them.  Returns None for a
+    format that needs the whole text (BibTeX) or a UTF-16 file: use
+    :func:`parse_file` for those.  Raises :class:`InputError` or ``OSError``.
+    """
+    name = path.name
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    text_head = decode_text(head, name)
+    if not text_head.strip() and len(head) == _SNIFF_BYTES:
+        return None  # a megabyte of blanks first: judge the whole file instead
+    streamer = _STREAMERS.get(_detect_text(text_head, name))
+    if streamer is None:
+        return None
+    encoding, digest = _encoding_and_digest(path)
+    result = ParseResult(format=hfpage.FORMAT)
+
+    def lines() -> Iterator[str]:
+        # Universal newlines: \r\n and \r end lines as _split_lines() does.
+        with path.open("r", encoding=encoding, newline=None) as text:
+            for line in text:
+                yield line.rstrip("\n")
+
+    return Stream(result, streamer(lines(), name, result), digest)
+
+
+def _encoding_and_digest(path: Path) -> tuple[str, str]:
+    """The codec :func:`decode_text` would pick for *path*, and the file's SHA-256.
+
+    One pass: the bytes are hashed and fed to a UTF-8 and a cp1252 decoder
+    until each fails; a NUL anywhere means binary data, as for
+    :func:`decode_text`.
+    """
+    digest = hashlib.sha256()
+    decoders = {
+        encoding: codecs.getincrementaldecoder(encoding)() for encoding in ("utf-8-sig", "cp1252")
+    }
+    with path.open("rb") as fh:
+        while chunk := fh.read(_READ_CHUNK):
+            if b"\x00" in chunk:
+                raise InputError(f"{path.name}: not a text file (binary data)")
+            digest.update(chunk)
+            for encoding, decoder in list(decoders.items()):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    del decoders[encoding]
+    for encoding, decoder in decoders.items():
+        try:
+            decoder.decode(b"", final=True)
+            return encoding, digest.hexdigest()
+        except UnicodeDecodeError:
+            continue
+    return "latin-1", digest.hexdigest()
 
 
 def parse_file(path: Path) -> ParseResult:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from readinglist.latex import latex_fragments_to_text
@@ -278,7 +278,9 @@ def looks_like(text: str) -> bool:
 class _Builder:
     """Accumulates papers while walking the lines of one page."""
 
-    result: ParseResult = field(default_factory=lambda: ParseResult(format=FORMAT))
+    # Papers completed since the caller last took them.
+    papers: list[ParsedPaper] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     section: str = ""
     # (line number, title) waiting for its abstract.
     pending: tuple[int, str] | None = None
@@ -287,7 +289,7 @@ class _Builder:
     def add(self, line_no: int, title: str, raw_abstract: str) -> None:
         abstract = latex_fragments_to_text(raw_abstract) if raw_abstract else ""
         links = extract_links(abstract)
-        self.result.papers.append(
+        self.papers.append(
             ParsedPaper(
                 title=title,
                 abstract=abstract,
@@ -323,7 +325,7 @@ class _Builder:
                 # copy, or an abstract split in two): report, don't guess.
                 if self.in_body():
                     preview = line[:60].rstrip() + "…"
-                    self.result.problems.append(
+                    self.problems.append(
                         Problem(f"paragraph without a title skipped: “{preview}”", line=line_no)
                     )
             else:
@@ -338,14 +340,29 @@ class _Builder:
             self.seen_abstract = True
             self.add(title_line, title, line)
 
+    def take(self) -> list[ParsedPaper]:
+        done, self.papers = self.papers, []
+        return done
 
-def parse(text: str, name: str) -> ParseResult:
-    """Parse a saved trending-papers page into papers (format ``"hf-page"``).
 
-    Raises :class:`InputError` when the text holds no paper at all.
+def iter_parse(lines: Iterable[str], name: str, result: ParseResult) -> Iterator[ParsedPaper]:
+    """Parse a page line by line, yielding each paper as soon as it is complete.
+
+    *result* receives the problems as they are met and, once the lines are
+    exhausted, the label; its ``papers`` stay untouched.  A large page then
+    never holds all its papers at once.  Raises :class:`InputError` at the
+    end when the lines held no paper at all.
     """
-    builder = _Builder()
-    for index, raw in enumerate(_split_lines(text)):
+    builder = _Builder(problems=result.problems)
+    # The label: the sections (date lines) papers came from, in page order.
+    sections: dict[str, None] = {}
+
+    def done() -> list[ParsedPaper]:
+        papers = builder.take()
+        sections.update((paper.section, None) for paper in papers if paper.section)
+        return papers
+
+    for index, raw in enumerate(lines):
         line = raw.strip()
         if not line or _is_noise(line):
             continue
@@ -356,14 +373,24 @@ def parse(text: str, name: str) -> ParseResult:
             builder.section = line
         else:
             builder.content(index + 1, line)
+        if builder.papers:
+            yield from done()
     builder.flush()
-    result = builder.result
+    yield from done()
     if not builder.seen_abstract:
         # Without a single title+abstract pair this is not a papers page (or
         # only its header): importing each short line as a paper would be junk.
         raise InputError(
             f"{name}: no papers found (expected title lines each followed by an abstract paragraph)"
         )
-    sections = dict.fromkeys(paper.section for paper in result.papers if paper.section)
     result.label = ", ".join(sections)
+
+
+def parse(text: str, name: str) -> ParseResult:
+    """Parse a saved trending-papers page into papers (format ``"hf-page"``).
+
+    Raises :class:`InputError` when the text holds no paper at all.
+    """
+    result = ParseResult(format=FORMAT)
+    result.papers = list(iter_parse(_split_lines(text), name, result))
     return result

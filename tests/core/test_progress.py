@@ -52,4 +52,4 @@ def test_describe_without_total_or_prefix() -> None:
     progress.report("database")
     assert progress.describe() == "saving"
     progress.report("custom stage", 3, 0)
-    assert progress.describe() == "custom stage"
+    assert progress.describe() == "custom stage 3"
