@@ -221,13 +221,19 @@ class Fts5:
         self.con.close()
 
 
+def page_path(workdir: Path, n: int) -> Path:
+    """Where the synthetic page of *n* papers is written."""
+    return workdir / f"page-{n}.txt"
+
+
 def run_size(n: int, workdir: Path) -> dict[str, Any]:
     """Measure one library size; returns the figures as a dict."""
     from .core.query import Query
     from .library import Library
 
-    page = workdir / f"page-{n}.txt"
-    page.write_text(make_page(n), "utf-8")
+    page = page_path(workdir, n)
+    if not page.exists():
+        page.write_text(make_page(n), "utf-8")
     folder = workdir / f"lib-{n}"
     res: dict[str, Any] = {"n": n}
     rounds = BIG_ROUNDS if n >= BIG else ROUNDS
@@ -372,8 +378,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
 
     rows = [
         ("import end to end (papers/s)", [rate(r, "import_s") for r in results]),
-        ("  parse (papers/s)", [rate(r, "parse_s") for r in results]),
-        ("  database (papers/s)", [rate(r, "database_s") for r in results]),
+        # A saved page is parsed while the database stage consumes its papers.
+        ("  parse + database (papers/s)", [rate(r, "database_s") for r in results]),
         ("  Whoosh index (papers/s)", [rate(r, "index_s") for r in results]),
         ("  FTS5 index, same texts (papers/s)", [rate(r, "fts_index_s") for r in results]),
         ("import end to end (s)", [f"{r['import_s']:.2f}" for r in results]),
@@ -431,6 +437,9 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="readinglist-bench-") as tmp:
         for size in [int(s) for s in args.sizes.split(",")]:
+            # Written here, so the measuring process's peak memory is the import's own
+            # and not the 140 MB string of a generated 100k page.
+            page_path(Path(tmp), size).write_text(make_page(size), "utf-8")
             cmd = [sys.executable, "-m", "readinglist.bench", "--one", str(size), "--workdir", tmp]
             if args.gui:
                 cmd.append("--gui")
