@@ -12,13 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from ..bench import peak_rss_mb
 
 # Words from the sample page, so every keystroke finds something at every size.
 TYPED = "language models reasoning"
@@ -51,18 +52,6 @@ def measure_gui(folder: Path) -> dict[str, Any]:
         painted = float(_child("first-paint", folder, env))
         typing = json.loads(_child("typing", folder, env))
     return {"first_paint_ms": (painted - t0) * 1000, **typing}
-
-
-def _peak_rss_mb() -> float:
-    """This process's own peak RSS (ru_maxrss would include the parent's: Linux
-    carries it across fork and exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _first_paint(folder: Path) -> None:
@@ -144,7 +133,7 @@ def _typing(folder: Path) -> None:
         "stalls_over_50ms": sum(1 for g in gaps if g > 50),
         "queries_finished": finished_queries[0],
         "final_rows": window.model.rowCount(),
-        "gui_peak_mb": _peak_rss_mb(),
+        "gui_peak_mb": peak_rss_mb(),
     }
     print(json.dumps(result), flush=True)
 
