@@ -165,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_papers(papers: Sequence[PaperData], as_json: bool, out: TextIO) -> None:
+def _print_papers(
+    papers: Sequence[PaperData], as_json: bool, out: TextIO, total: int | None = None
+) -> None:
     if as_json:
         json.dump([p.to_json() for p in papers], out, ensure_ascii=False, indent=1)
         out.write("\n")
@@ -174,7 +176,10 @@ def _print_papers(papers: Sequence[PaperData], as_json: bool, out: TextIO) -> No
         flags = ("★" if p.starred else " ") + (" " if p.read else "•")
         tags = f"  [{', '.join(p.tags)}]" if p.tags else ""
         out.write(f"{p.id:>6} {flags} {p.title}{tags}\n")
-    out.write(f"{len(papers)} papers\n")
+    if total is not None and total != len(papers):
+        out.write(f"{len(papers)} of {total} papers\n")
+    else:
+        out.write(f"{len(papers)} papers\n")
 
 
 def _show(p: PaperData, out: TextIO) -> None:
@@ -279,20 +284,23 @@ def _import(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     return 0 if reports and all(r.ok for r in reports) else 1
 
 
-def _first(lib: Library, q: Query, limit: int | None) -> list[int]:
-    """The ids of *q* in order, only the first *limit* when given (a page: best first)."""
+def _first(lib: Library, q: Query, limit: int | None) -> tuple[list[int], int]:
+    """The ids of *q* in order (only the first *limit* when given) and how many match."""
     if limit is None:
-        return lib.query_ids(q)
-    return lib.page(q, 0, max(0, limit))[0]
+        ids = lib.query_ids(q)
+        return ids, len(ids)
+    return lib.page(q, 0, max(0, limit))
 
 
 def _list(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
-    _print_papers(lib.get(_first(lib, _query(args), args.limit)), args.json, out)
+    ids, total = _first(lib, _query(args), args.limit)
+    _print_papers(lib.get(ids), args.json, out, total)
     return 0
 
 
 def _search(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
-    _print_papers(lib.get(_first(lib, _query(args, args.query), args.limit)), args.json, out)
+    ids, total = _first(lib, _query(args, args.query), args.limit)
+    _print_papers(lib.get(ids), args.json, out, total)
     return 0
 
 

@@ -275,3 +275,16 @@ def test_import_a_folder_and_tag_a_comma_list(tmp_path: Path, sample_path: Path)
     assert cli(lib, "tag", str(paper["id"]), "--add", "to-read, Deep  Learning", "to-READ")[0] == 0
     _, out = cli(lib, "show", str(paper["id"]), "--json")
     assert json.loads(out)["tags"] == ["Deep Learning", "to-read"]
+
+
+def test_a_limited_listing_says_how_many_match(tmp_path: Path, sample_path: Path) -> None:
+    lib = tmp_path / "lib"
+    cli(lib, "import", str(sample_path))
+    status, out = cli(lib, "search", "language models", "--limit", "3")
+    lines = out.splitlines()
+    assert status == 0 and len(lines) == 4
+    _, everything = cli(lib, "search", "language models")
+    total = len(everything.splitlines()) - 1
+    assert total > 3 and lines[-1] == f"3 of {total} papers"
+    # The three are the top of the whole ranking.
+    assert lines[:3] == everything.splitlines()[:3]
