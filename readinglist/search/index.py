@@ -303,7 +303,7 @@ class SearchIndex:
         if parsed is wq.NullQuery:
             return result
         with self._search_lock:
-            searcher = self._fresh_searcher()
+            self._fresh_searcher()  # Brings the executor and the pid column up to date.
             if self._executor is None:  # An empty index: nothing to find.
                 return result
             matched, scores = self._executor.run(parsed)
@@ -319,7 +319,6 @@ class SearchIndex:
             elif limit is not None:
                 docs = docs[:limit]
             result.ids = pids[docs].tolist()
-            del searcher
         return result
 
     def _prefix_terms(self, searcher: Any, field: str, prefix: str) -> list[str]:
