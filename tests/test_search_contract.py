@@ -220,3 +220,25 @@ def test_the_posting_cache_stays_bounded_and_never_changes_answers(
             postings = index._executor.postings
             assert postings._cached == sum(len(i) for i, _w in postings._cache.values())
             assert postings._cached <= 40 or len(postings._cache) == 1
+
+
+def test_a_title_holding_the_words_in_order_ranks_first(tmp_path: Path) -> None:
+    from readinglist.records import ParsedPaper, ParseResult
+
+    lib = Library(tmp_path / "lib")
+    scattered = ParsedPaper(
+        title="Models of language",
+        abstract="Language models, language models and more language models.",
+    )
+    phrase = ParsedPaper(title="Small language models", abstract="A study.")
+    neither = ParsedPaper(title="Vision transformers", abstract="Language and models apart.")
+    ids = lib.import_records(ParseResult("t", [scattered, phrase, neither]), "x").added
+    # BM25 alone puts the paper repeating the words first...
+    assert lib.index.search("language models").ids[0] == ids[0]
+    # ...the title with the words as a phrase goes first, then the others by score.
+    q = Query(text="language models", sort="relevance")
+    assert lib.query_ids(q) == [ids[1], ids[0], ids[2]]
+    assert lib.page(q, 0, 1) == ([ids[1]], 3)
+    # Only plain words count: fields, operators and prefixes keep the pure ranking.
+    assert lib.query_ids(Query(text="language OR models", sort="relevance"))[0] == ids[0]
+    lib.close()

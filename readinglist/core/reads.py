@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Database, Note, Paper, PaperTag, Tag, get_meta
 from ..records import PaperData
-from ..search import SearchIndex, SearchResult
+from ..search import SearchIndex, SearchResult, has_phrase
 from .query import DEFAULT_SORT, Query
 
 __all__ = ["CHUNK", "Reads", "chunks"]
@@ -46,6 +46,9 @@ _SNAPSHOT_COLUMNS = (
     Paper.revision,
     Paper.trashed_at,
 )
+
+# How many of the best hits are reordered to put title phrases first.
+PHRASE_FIRST = 200
 
 # Sort orders done by SQLite, each with a tie-breaker so pages are stable.
 _SORT_COLUMNS: dict[str, tuple[Any, ...]] = {
@@ -198,7 +201,33 @@ class Reads:
             return None
         with self.db.reader() as s:
             restrict = _restriction(s, q)
-        return self.index.search(q.text, limit, scored=q.sort == "relevance", **restrict)
+        ranked = q.sort == "relevance"
+        wanted = None if limit is None else max(limit, PHRASE_FIRST)
+        hits = self.index.search(q.text, wanted, scored=ranked, **restrict)
+        if ranked and hits.phrase:
+            self._phrases_first(hits)
+        if limit is not None:
+            hits.ids = hits.ids[:limit]
+        return hits
+
+    def _phrases_first(self, hits: SearchResult) -> None:
+        """Among the best :data:`PHRASE_FIRST` hits, titles holding the words in order go first.
+
+        BM25 scores words wherever they stand; a title saying "language
+        models" is a better match for that search than one saying "models
+        of language".  The titles come from the database, the few words are
+        checked with the index's own analyzer.
+        """
+        top = hits.ids[:PHRASE_FIRST]
+        with self.db.reader() as s:
+            titles = {
+                pid: title
+                for pid, title in s.execute(select(Paper.id, Paper.title).where(Paper.id.in_(top)))
+            }
+        phrase = [pid for pid in top if has_phrase(titles.get(pid, ""), hits.phrase)]
+        if phrase:
+            first = set(phrase)
+            hits.ids[: len(top)] = phrase + [pid for pid in top if pid not in first]
 
     @staticmethod
     def _sorted(q: Query) -> Select[Any]:

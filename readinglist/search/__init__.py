@@ -44,7 +44,7 @@ from .analysis import (
 )
 from .codec import _Codec as _Codec  # Pickled in indexes as readinglist.search._Codec.
 from .index import STAMP_FILE, SearchIndex
-from .results import IndexCheck, QuerySyntaxError, SearchResult, highlight_spans
+from .results import IndexCheck, QuerySyntaxError, SearchResult, has_phrase, highlight_spans
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -59,5 +59,6 @@ __all__ = [
     "SearchIndex",
     "SearchResult",
     "WordAnalyzer",
+    "has_phrase",
     "highlight_spans",
 ]

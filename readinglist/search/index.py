@@ -38,7 +38,7 @@ from .executor import Executor
 from .parsing import QueryParser
 from .postings import pid_column
 from .prefixes import prefix_stems
-from .results import IndexCheck, SearchResult, _collect_terms
+from .results import IndexCheck, SearchResult, _collect_terms, plain_words
 
 STAMP_FILE = "readinglist-stamp.json"
 # Documents per index commit: ~70 MB of postings in memory at most.
@@ -298,7 +298,7 @@ class SearchIndex:
         index.  Unscored ids come in index order.
         """
         parsed = self.parse(text)
-        result = SearchResult(ids=[])
+        result = SearchResult(ids=[], phrase=plain_words(parsed))
         _collect_terms(parsed, result)
         if parsed is wq.NullQuery:
             return result

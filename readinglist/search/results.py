@@ -31,6 +31,9 @@ class SearchResult:
     total: int = 0
     terms: dict[str, set[str]] = field(default_factory=dict)
     prefixes: dict[str, set[str]] = field(default_factory=dict)
+    # The words of a plain multi-word search, in order (indexed form), for
+    # ranking papers whose title holds them as a phrase first.
+    phrase: tuple[str, ...] = ()
 
 
 @dataclass
@@ -64,6 +67,32 @@ def _collect_terms(q: wq.Query, result: SearchResult) -> None:
         return
     for child in q.children():
         _collect_terms(child, result)
+
+
+def plain_words(q: wq.Query) -> tuple[str, ...]:
+    """The words of ``a b c`` typed without fields or operators, in order; else ()."""
+    if not isinstance(q, wq.And) or len(q.subqueries) < 2:
+        return ()
+    words: list[str] = []
+    for child in q.subqueries:
+        # An unfielded word is an OR of one term per default field; its title
+        # term is the word as the title analyzer (stemmed) indexes it.
+        kids = child.subqueries if isinstance(child, wq.Or) else []
+        titles = [k.text for k in kids if isinstance(k, wq.Term) and k.fieldname == "title"]
+        if len(titles) != 1 or not all(isinstance(k, wq.Term) for k in kids):
+            return ()
+        text = titles[0]
+        words.append(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+    return tuple(words)
+
+
+def has_phrase(text: str, words: tuple[str, ...]) -> bool:
+    """Whether *text* holds *words* (indexed form) one after another."""
+    if not words:
+        return False
+    terms = [tok.text for tok in _TEXT_ANALYZER(text)]
+    n = len(words)
+    return any(tuple(terms[i : i + n]) == words for i in range(len(terms) - n + 1))
 
 
 def highlight_spans(text: str, fieldname: str, result: SearchResult) -> list[tuple[int, int]]:
