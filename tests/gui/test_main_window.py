@@ -16,7 +16,6 @@ from pytestqt.qtbot import QtBot
 from readinglist.core.exports import ExportScope
 from readinglist.core.query import Query, as_you_type
 from readinglist.gui import app as app_module
-from readinglist.gui.detail import HIT_PROPERTY
 from readinglist.gui.main_window import MainWindow
 from readinglist.gui.models import (
     COL_ADDED,
@@ -29,6 +28,8 @@ from readinglist.gui.models import (
 from readinglist.gui.workers import running_tasks
 from readinglist.library import ImportPlanner, ImportReport, Library
 from readinglist.search import IndexDoc
+
+from .test_detail import hit_ranges
 
 SAMPLE = Path(__file__).parents[1] / "data" / "hf-trending-mar11.txt"
 
@@ -481,18 +482,8 @@ PARTIAL, WHOLE = "reinfor", "reinforcement"
 
 def _hit_words(document: QTextDocument) -> set[str]:
     """The words of *document* marked as search hits."""
-    text, words = document.toPlainText(), set()
-    block = document.begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            fragment = it.fragment()
-            if fragment.charFormat().boolProperty(HIT_PROPERTY):
-                start = fragment.position()
-                words.add(text[start : start + fragment.length()].lower())
-            it += 1
-        block = block.next()
-    return words
+    text = document.toPlainText()
+    return {text[start:end].lower() for start, end in hit_ranges(document)}
 
 
 def test_a_partial_word_finds_what_the_whole_word_finds(
