@@ -202,7 +202,8 @@ class Reads:
         with self.db.reader() as s:
             restrict = _restriction(s, q)
         ranked = q.sort == "relevance"
-        wanted = None if limit is None else max(limit, PHRASE_FIRST)
+        # A ranked page reads enough hits to put title phrases first among them.
+        wanted = limit if limit is None or not ranked else max(limit, PHRASE_FIRST)
         hits = self.index.search(q.text, wanted, scored=ranked, **restrict)
         if ranked and hits.phrase:
             self._phrases_first(hits)
