@@ -57,13 +57,12 @@ def measure_gui(folder: Path) -> dict[str, Any]:
 def _first_paint(folder: Path) -> None:
     from PySide6.QtCore import QEvent, QObject
 
-    from ..library import Library
-    from .app import make_app
-    from .main_window import MainWindow
+    from .app import start
 
-    app = make_app()
-    lib = Library(folder, sync_index=False, background_index=True)
-    window = MainWindow(lib)
+    started = start(str(folder))
+    if isinstance(started, int):
+        raise SystemExit(f"the window did not open (status {started})")
+    app, window = started.app, started.window
 
     class Spy(QObject):
         def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
@@ -74,10 +73,10 @@ def _first_paint(folder: Path) -> None:
 
     spy = Spy()
     window.table.viewport().installEventFilter(spy)
-    window.show()
     app.exec()
     window.shutdown()
-    lib.close()
+    started.lib.close()
+    started.lock.unlock()
 
 
 def _typing(folder: Path) -> None:
