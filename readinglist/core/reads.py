@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database, Note, Paper, PaperTag, Tag, get_meta
@@ -46,6 +46,10 @@ _SNAPSHOT_COLUMNS = (
     Paper.revision,
     Paper.trashed_at,
 )
+
+# A tag view's first page walks the list order when it expects to read at
+# most this many papers before the page is full (see Reads._dense).
+_WALK_LIMIT = 20_000
 
 # How many of the best hits are reordered to put title phrases first.
 PHRASE_FIRST = 200
@@ -86,8 +90,12 @@ def _json_tuple(value: str) -> tuple[str, ...]:
     return () if value == "[]" else tuple(json.loads(value))
 
 
-def filters(q: Query) -> list[ColumnElement[bool]]:
-    """The SQL conditions of *q*'s filters (everything but its search text)."""
+def filters(q: Query, *, per_row_tags: bool = False) -> list[ColumnElement[bool]]:
+    """The SQL conditions of *q*'s filters (everything but its search text).
+
+    *per_row_tags* tests each paper's tags with a lookup of its own instead of
+    one set of the tag's papers (see :meth:`Reads.page` for when that pays).
+    """
     conds: list[ColumnElement[bool]] = [
         Paper.trashed_at.is_not(None) if q.trashed else Paper.trashed_at.is_(None)
     ]
@@ -101,10 +109,12 @@ def filters(q: Query) -> list[ColumnElement[bool]]:
         conds.append(Paper.added_at >= q.added_since)
     # "id IN (papers of the tag)" reads the tag's links once; a correlated
     # EXISTS ran a lookup for every paper of the view.
-    for tag in q.tags:
-        conds.append(Paper.id.in_(_tagged([tag])))
-    if q.tags_any:
-        conds.append(Paper.id.in_(_tagged(q.tags_any)))
+    groups = [[tag] for tag in q.tags] + ([list(q.tags_any)] if q.tags_any else [])
+    for names in groups:
+        if per_row_tags:
+            conds.append(exists(_tagged(names).where(PaperTag.paper_id == Paper.id)))
+        else:
+            conds.append(Paper.id.in_(_tagged(names)))
     return conds
 
 
@@ -191,9 +201,28 @@ class Reads:
             hits = self._search(q, limit=offset + limit)
             assert hits is not None
             return hits.ids[offset:], hits.total
+        total = self.count(q)
         with self.db.reader() as s:
-            ids = list(s.scalars(self._sorted(q).offset(offset).limit(limit)))
-        return ids, self.count(q)
+            per_row = bool(q.tags or q.tags_any) and self._dense(s, total, offset + limit)
+            stmt = self._sorted(q, per_row_tags=per_row).offset(offset).limit(limit)
+            ids = list(s.scalars(stmt))
+        return ids, total
+
+    @staticmethod
+    def _dense(s: Session, selected: int, wanted: int) -> bool:
+        """Whether walking the papers in list order finds *wanted* of *selected* soon.
+
+        A tag view has two plans.  Sorting all the tag's papers costs ~12 ms
+        for a tag on 10,000 of 100,000 papers, while walking the sort order
+        and checking each paper's tags stops after ~500 papers (0.1 ms); for a
+        tag on five papers the walk reads all 100,000 (35 ms) and the sort is
+        instant.  SQLite cannot tell them apart, but the count, read anyway,
+        can: walk when the expected walk is short.
+        """
+        if selected == 0:
+            return False
+        papers = int(s.scalar(select(func.max(Paper.id))) or 0)  # rowid: one lookup
+        return wanted * papers / selected <= _WALK_LIMIT
 
     def _search(self, q: Query, limit: int | None = None) -> SearchResult | None:
         """The index's hits for *q*'s text, restricted by its filters (None: no text)."""
@@ -231,10 +260,11 @@ class Reads:
             hits.ids[: len(top)] = phrase + [pid for pid in top if pid not in first]
 
     @staticmethod
-    def _sorted(q: Query) -> Select[Any]:
+    def _sorted(q: Query, *, per_row_tags: bool = False) -> Select[Any]:
         cols = _SORT_COLUMNS.get(q.sort, _SORT_COLUMNS[DEFAULT_SORT])
         order = [c.desc() if q.descending else c.asc() for c in cols]
-        return select(Paper.id).where(and_(*filters(q))).order_by(*order)
+        conds = filters(q, per_row_tags=per_row_tags)
+        return select(Paper.id).where(and_(*conds)).order_by(*order)
 
     def count(self, q: Query | None = None) -> int:
         """How many papers *q* selects (untrashed papers by default)."""

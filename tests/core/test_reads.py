@@ -50,3 +50,42 @@ def test_page_is_the_start_of_the_whole_listing(library: Library, sample_path: P
         assert len(everything) > 5
         assert library.page(q, 0, 5) == (everything[:5], len(everything))
         assert library.page(q, 5, 5) == (everything[5:10], len(everything))
+
+
+@pytest.mark.parametrize("walk_limit", [0, 10**9])
+def test_tag_pages_are_the_same_whichever_plan_runs(
+    library: Library, sample_path: Path, walk_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 0 forces "sort the tag's papers", 10**9 "walk the list order": same pages.
+    import readinglist.core.reads as reads
+
+    monkeypatch.setattr(reads, "_WALK_LIMIT", walk_limit)
+    library.import_file(sample_path)
+    ids = library.query_ids(Query())
+    library.add_tags(ids[::2], ["dense"])
+    library.add_tags(ids[7:10], ["rare"])
+    library.trash(ids[:4])  # trashed papers keep their tags but leave the view
+    for q in (
+        Query(tags=("dense",)),
+        Query(tags=("rare",), sort="title", descending=False),
+        Query(tags_any=("rare", "dense"), sort="year"),
+        Query(tags=("dense", "rare")),
+        Query(tags=("dense",), trashed=True),
+    ):
+        everything = library.query_ids(q)
+        assert everything, q
+        assert library.page(q, 0, 5) == (everything[:5], len(everything))
+        assert library.page(q, 2, 3) == (everything[2:5], len(everything))
+
+
+def test_a_tag_view_walks_the_list_only_when_the_tag_is_common(
+    library: Library, sample_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import readinglist.core.reads as reads
+
+    library.import_file(sample_path)  # 101 papers
+    monkeypatch.setattr(reads, "_WALK_LIMIT", 1000)
+    with library.db.reader() as s:
+        assert library.reads._dense(s, 50, 50)  # expect to read ~101 papers
+        assert not library.reads._dense(s, 1, 50)  # ~5,050
+        assert not library.reads._dense(s, 0, 50)
