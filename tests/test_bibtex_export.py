@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pylatexenc import latex2text
 
 from readinglist.citekeys import make_citekey
-from readinglist.exporters import EXPORTERS, SUFFIXES, latex_text, title_case
+from readinglist.exporters import EXPORTERS, SUFFIXES, bibtex, latex_text, title_case
 from readinglist.exporters.bibtex import dump, dumps, encode_text, entry, entry_type, protect_title
 from readinglist.records import PaperData
 
@@ -495,6 +495,23 @@ def test_dump_streams_and_counts() -> None:
     out = io.StringIO()
     assert dump(iter([paper(id=1, citekey="a"), paper(id=2, citekey="b")]), out) == 2
     assert out.getvalue() == dumps([paper(id=1, citekey="a"), paper(id=2, citekey="b")])
+
+
+def test_dump_writes_batches_of_whole_entries() -> None:
+    papers = [paper(id=i, citekey=f"k{i}") for i in range(2 * bibtex._BATCH + 3)]
+    writes: list[str] = []
+
+    class Recorder(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return super().write(text)
+
+    out = Recorder()
+    assert dump(papers, out) == len(papers)
+    assert out.getvalue() == "".join(entry(p) + "\n" for p in papers)
+    # Two full batches and the rest, each ending with an entry's blank line.
+    assert len(writes) == 3
+    assert all(text.endswith("}\n\n") for text in writes)
 
 
 def test_chunked_dump_calls_still_separate_entries() -> None:

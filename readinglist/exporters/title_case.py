@@ -13,6 +13,7 @@ The text itself is cleaned and escaped by :mod:`.latex_text`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .latex_text import _clean, _clean_ascii, _escape
 
@@ -28,8 +29,10 @@ _COMPOUND = re.compile(r"[^\W_]+(?:[-./@'’][^\W_]+)*")
 _JOINERS = "-./@'’"
 # In ASCII text, a protected run always holds a capital that follows a letter
 # or digit (YOLOv6, LLMs), is not followed by a lower-case letter (ABSA, A,
-# V100) or is followed by lower-case letters and a digit (Llama2).
-_SUSPECT_CAPITAL = re.compile(r"[A-Z](?:(?<=[A-Za-z0-9][A-Z])|(?![a-z])|[a-z]*[0-9])")
+# V100) or is followed by lower-case letters and a digit (Llama2).  The
+# possessive ``*+`` never gives letters back to look for a digit among them
+# (a digit is no letter), which makes scanning every capitalised word cheaper.
+_SUSPECT_CAPITAL = re.compile(r"[A-Z](?:(?<=[A-Za-z0-9][A-Z])|(?![a-z])|[a-z]*+[0-9])")
 # Punctuation around a word, ignored when deciding if it is an ordinary word.
 _SURROUNDING = "\"'()[]<>.,:;!?`“”‘’«»"
 
@@ -74,20 +77,23 @@ def _protected_runs(title: str) -> list[int]:
     checked with :func:`_run_needs_protection`: in ASCII titles those with a
     capital that is not word-initial-and-followed-by-lower-case letters
     (found by one regex), elsewhere those that str methods cannot recognise
-    as lower case or capitalised.  The tests check both shortcuts against the
-    rule applied to every run.
+    as lower case or capitalised.  A word's runs are found once and cached
+    (:func:`_word_runs`).  The tests check these shortcuts against the rule
+    applied to every run.
     """
     starts: list[int] = []
     if title.isascii():
         end = 0
         for m in _SUSPECT_CAPITAL.finditer(title):
-            if m.start() < end:
+            start = m.start()
+            if start < end:
                 continue  # in a word already checked
-            begin = title.rfind(" ", 0, m.start()) + 1
-            end = title.find(" ", m.start())
+            begin = title.rfind(" ", 0, start) + 1
+            end = title.find(" ", start)
             if end < 0:
                 end = len(title)
-            _check_word(title, begin, title[begin:end], starts)
+            for offset in _word_runs(title[begin:end]):
+                starts.append(begin + offset)
         return starts
     pos = 0
     for word in title.split(" "):
@@ -103,8 +109,24 @@ def _protected_runs(title: str) -> list[int]:
             for part in core.split("-")
         ):
             continue  # "Test-Time", "Aspect-based"
-        _check_word(title, begin, word, starts)
+        for offset in _word_runs(word):
+            starts.append(begin + offset)
     return starts
+
+
+# Titles share words ("LLMs", "GPT-4", a field's jargon): cache each word's runs.
+@lru_cache(maxsize=16384)
+def _word_runs(word: str) -> tuple[int, ...]:
+    """Return the offsets in *word*, a token between spaces, of its protected runs.
+
+    Whether a run needs protection depends on nothing outside its token (the
+    rule looks back only within the token, whose first letter follows a
+    space or the start, and ahead only to the next space), so the answer is
+    the same in every title holding the word.
+    """
+    starts: list[int] = []
+    _check_word(word, 0, word, starts)
+    return tuple(starts)
 
 
 def _check_word(title: str, begin: int, word: str, starts: list[int]) -> None:

@@ -1,16 +1,48 @@
-"""Exports: scopes and atomic writes."""
+"""Exports: scopes, atomic writes and the export's own bulk read."""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 import pytest
 
+from readinglist.core import exports, reads
 from readinglist.core.exports import ExportScope, write_atomic
 from readinglist.core.progress import Cancelled, Progress
 from readinglist.core.query import Query
+from readinglist.exporters.bibtex import dumps
 from readinglist.library import Library
+
+# Entries with every field the exporter writes, to go with the sample page
+# (which has titles, abstracts and arXiv ids, but no venues or DOIs).
+_BIB = r"""
+@article{vaswani2017,
+  author = {Ashish Vaswani and Noam Shazeer and J{\"u}rgen Schmidhuber},
+  title = {Attention Is All You Need},
+  journal = {NeurIPS},
+  year = {2017},
+  doi = {10.5555/3295222.3295349},
+}
+@inproceedings{smith2020,
+  author = {Barnes and Noble},
+  title = {{GPT-4} on a 50\% Budget},
+  booktitle = {Proc. of {ACL}},
+  year = {2020},
+  url = {https://example.org/a b},
+}
+@misc{Smith2020,
+  title = {A Clash of Keys},
+  eprint = {2401.00001},
+  archivePrefix = {arXiv},
+}
+"""
+
+
+def _small_chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    return reads.chunks(ids, 7)
 
 
 def test_failed_write_leaves_the_old_file_and_no_part_file(tmp_path: Path) -> None:
@@ -55,3 +87,30 @@ def test_scopes(library: Library, sample_path: Path) -> None:
     view = Query(text="model", sort="title", descending=False)
     assert library.export_ids(ExportScope.VIEW, view=view) == library.query_ids(view)
     assert library.export_ids(ExportScope.VIEW, view=view)
+
+
+def test_export_writes_what_the_snapshots_hold(
+    library: Library, sample_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The export reads the papers itself; its file is that of Reads.get's snapshots."""
+    library.import_file(sample_path)
+    bib = tmp_path / "extra.bib"
+    bib.write_text(_BIB, "utf-8")
+    library.import_file(bib)
+    ids = library.query_ids(Query())
+    library.add_tags(ids[::3], ["zeta", "Alpha", "méthode & co"])
+    library.set_note(ids[1], "Read *twice*.\n\n50% & more")
+    library.trash(ids[2:4])
+    # Unknown ids are skipped; trashed papers and repeated ids are written.
+    wanted = [ids[5], 99999, *ids, ids[5]]
+    # Chunks of 7: keys stay unique and entries separated across chunks.
+    monkeypatch.setattr(exports, "chunks", _small_chunks)
+    sent: list[tuple[str, int, int]] = []
+    out = io.StringIO()
+    count = library.export_bibtex(wanted, out, Progress(lambda *a: sent.append(a)))
+    assert out.getvalue() == dumps(library.reads.get(wanted))
+    assert count == len(wanted) - 1
+    assert "annote = {Read *twice*." in out.getvalue()
+    assert "keywords = {Alpha, m{\\'e}thode \\& co, zeta}" in out.getvalue()
+    assert sent[-1] == ("export", len(wanted), len(wanted))
+    assert len(sent) == -(-len(wanted) // 7)
