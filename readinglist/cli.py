@@ -159,7 +159,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
 
     p = sub.add_parser("doctor", help="check the database and the search index")
-    p.add_argument("--repair", action="store_true", help="fix what can be fixed")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--repair", action="store_true", help="fix what can be fixed")
+    group.add_argument(
+        "--salvage",
+        action="store_true",
+        help="copy what a damaged database still holds into a new one (the old file is kept)",
+    )
+
+    p = sub.add_parser(
+        "backup",
+        help="back up the library now, list its backups or restore one",
+        description="Backups are taken automatically every day and before upgrades and bulk "
+        "deletions; they live in the library folder's backups/ folder.",
+    )
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--list", action="store_true", help="list the backups, newest first")
+    group.add_argument(
+        "--restore",
+        nargs="?",
+        const="",
+        metavar="BACKUP",
+        help="put a backup (the newest by default) in place of the library's database",
+    )
 
     sub.add_parser("gui", help="open the desktop app (the default)")
     return parser
@@ -228,31 +250,112 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if args.command in (None, "gui"):
         return _open_gui(args, parser)
     # The heavy imports (SQLAlchemy, Whoosh) happen here, once a command runs.
+    from .core.backups import BackupError
+    from .core.faults import EXIT_DAMAGED, EXIT_ENVIRONMENT, EXIT_USAGE, explain
     from .db import DatabaseError
-    from .library import IndexUpdateError, Library
+    from .library import IndexUpdateError, Library, LibraryDamaged
     from .paths import resolve_library_dir
     from .search import QuerySyntaxError
 
     folder = resolve_library_dir(args.library)
     try:
+        # Restoring and salvaging work on a library that cannot be opened.
+        if args.command == "backup" and args.restore is not None:
+            return _restore(folder, args.restore or None, out)
+        if args.command == "doctor" and args.salvage:
+            return _salvage(folder, out)
         # doctor opens without the automatic repair so it can report what it finds.
         with Library(folder, sync_index=args.command != "doctor") as lib:
+            if args.command in _CHANGING:
+                _daily_backup(lib)
             return _dispatch(lib, args, out)
     except CliError as exc:
         print(f"readinglist: {exc}", file=sys.stderr)
         return exc.status
-    except DatabaseError as exc:
+    except LibraryDamaged as exc:
         print(f"readinglist: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_DAMAGED
+    except (DatabaseError, BackupError) as exc:
+        print(f"readinglist: {exc}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except QuerySyntaxError as exc:
         print(f"readinglist: bad query: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except IndexUpdateError as exc:
         print(f"readinglist: {exc}", file=sys.stderr)
         return 1
     except KeyError as exc:
         print(f"readinglist: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
+    except Exception as exc:  # the last line between a fault and a traceback
+        message = explain(exc, folder)
+        if message is not None:
+            print(f"readinglist: {message}", file=sys.stderr)
+            return EXIT_ENVIRONMENT
+        return _bug(exc)
+
+
+# Commands that change the library: the daily backup is taken before them.
+_CHANGING = frozenset(
+    {"import", "tag", "star", "unstar", "mark-read", "mark-unread", "trash", "restore", "note"}
+)
+
+
+def _daily_backup(lib: Library) -> None:
+    from .core.backups import BackupError
+
+    try:
+        lib.backup_if_due()
+    except BackupError as exc:
+        # The change itself can still be made; say that no backup was.
+        print(f"readinglist: warning: no daily backup: {exc}", file=sys.stderr)
+
+
+def _bug(exc: BaseException) -> int:
+    """A bug, not the environment: the traceback goes to the log file, one line here."""
+    import logging
+    import traceback
+
+    from .paths import log_dir
+
+    text = "".join(traceback.format_exception(exc))
+    where = "the log"
+    try:
+        path = log_dir() / "readinglist.log"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"command line: internal error\n{text}\n")
+        where = str(path)
+    except OSError:
+        logging.getLogger("readinglist").error("internal error\n%s", text)
+        sys.stderr.write(text)
+    print(
+        f"readinglist: internal error ({type(exc).__name__}: {exc}); details in {where}",
+        file=sys.stderr,
+    )
+    return 70
+
+
+def _restore(folder: Path, name: str | None, out: TextIO) -> int:
+    from .library import restore_backup
+
+    shown = _TerminalProgress()
+    try:
+        restored = restore_backup(folder, name, shown.progress)
+    finally:
+        shown.end()
+    out.write(f"restored {restored.snapshot.name}: {restored.snapshot.describe()}\n")
+    if restored.set_aside is not None:
+        out.write(f"the replaced database was kept as {restored.set_aside}\n")
+    out.write("the search index is rebuilt at the next start\n")
+    return 0
+
+
+def _salvage(folder: Path, out: TextIO) -> int:
+    from .library import salvage_library
+
+    result = salvage_library(folder)
+    out.write(result.describe() + "\n")
+    return 0
 
 
 def _open_gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -398,6 +501,22 @@ def _doctor(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     return 0 if health.ok or (args.repair and not health.database_problems) else 1
 
 
+def _backup(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    if args.list:
+        snapshots = lib.backups.snapshots()
+        for snap in snapshots:
+            out.write(f"{snap.name}  {snap.describe()}\n")
+        out.write(f"{len(snapshots)} backups in {lib.backups.dir}\n")
+        return 0
+    shown = _TerminalProgress()
+    try:
+        snap = lib.backup(shown.progress)
+    finally:
+        shown.end()
+    out.write(f"backed up to {snap.path}: {snap.describe()}\n")
+    return 0
+
+
 _Command = Callable[["Library", argparse.Namespace, TextIO], int]
 _COMMANDS: dict[str, _Command] = {
     "import": _import,
@@ -407,6 +526,7 @@ _COMMANDS: dict[str, _Command] = {
     "note": _note,
     "export": _export,
     "doctor": _doctor,
+    "backup": _backup,
     **dict.fromkeys(
         ("tag", "star", "unstar", "mark-read", "mark-unread", "trash", "restore"), _bulk_edit
     ),

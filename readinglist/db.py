@@ -2,12 +2,11 @@
 
 All SQL lives here and in :mod:`readinglist.library`.  The schema version is
 kept in SQLite's ``user_version``; each migration step is a function run in
-order, after a copy of the file has been saved next to it.
+order, after the library has taken a snapshot (:mod:`readinglist.core.backups`).
 """
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -248,11 +247,13 @@ def user_version(conn: Connection) -> int:
     return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
 
 
-def migrate(engine: Engine, path: Path) -> list[str]:
+def migrate(
+    engine: Engine, path: Path, before: Callable[[int], str] | None = None
+) -> list[str]:
     """Bring the database at *path* to :data:`SCHEMA_VERSION`; return what was done.
 
-    A copy of the file is saved as ``<name>.v<old>.bak`` before the first step
-    on an existing library, so a failed upgrade never loses data.
+    On an existing library *before* is called with the old version first (the
+    library takes a snapshot there), so a failed upgrade never loses data.
     """
     done: list[str] = []
     try:
@@ -267,12 +268,8 @@ def migrate(engine: Engine, path: Path) -> list[str]:
         )
     if version == SCHEMA_VERSION:
         return done
-    if version > 0:
-        backup = path.with_name(f"{path.name}.v{version}.bak")
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copy2(path, backup)
-        done.append(f"backed up {path.name} to {backup.name}")
+    if version > 0 and before is not None:
+        done.append(before(version))
     for step in range(version, SCHEMA_VERSION):
         with engine.begin() as conn:
             MIGRATIONS[step](conn)
@@ -288,11 +285,11 @@ class Database:
     re-raises on any exception, so a failed import leaves nothing behind.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, before_migration: Callable[[int], str] | None = None) -> None:
         self.path = path
         self.engine = make_engine(path)
         existed = path.exists() and path.stat().st_size > 0
-        self.migrations = migrate(self.engine, path)
+        self.migrations = migrate(self.engine, path, before_migration)
         # A library made just now: nothing in it can have been damaged.
         self.created = not existed
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -10,13 +10,17 @@ writes to either store directly.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from .core.backups import MANUAL, BackupError, Backups, Restored, Snapshot
 from .core.edits import EDITABLE, Edits
 from .core.exports import Exports, ExportScope, scope_ids
+from .core.health import LibraryDamaged, Salvaged, examine, salvage, write_marker
 from .core.identifiers import normalise_title
 from .core.imports import Importer, ImportPlanner, ImportReport
 from .core.index_sync import DoctorReport, IndexSync, IndexUpdateError
@@ -39,6 +43,7 @@ __all__ = [
     "ImportReport",
     "IndexUpdateError",
     "Library",
+    "LibraryDamaged",
     "Progress",
     "SavedSearchInfo",
     "TagInfo",
@@ -73,7 +78,14 @@ class Library:
     ) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.db = Database(self.folder / DB_NAME)
+        db_path = self.folder / DB_NAME
+        # A missing, empty or damaged database is named, never replaced by a new one.
+        health = examine(self.folder, db_path)
+        if not health.usable:
+            raise LibraryDamaged(health)
+        self.backups = Backups(self.folder, db_path)
+        self.db = Database(db_path, before_migration=self._before_migration)
+        write_marker(self.folder)
         self.index = SearchIndex(self.folder / INDEX_DIR)
         if self.db.created:
             self.index.repairs.clear()
@@ -88,6 +100,10 @@ class Library:
         self.views = Views(self.db, self.uow)
         if sync_index:
             self.sync_index()
+
+    def _before_migration(self, version: int) -> str:
+        snapshot = self.backups.take(f"before-upgrade-from-v{version}")
+        return f"backed up the library to {snapshot.path}"
 
     def close(self) -> None:
         """Write queued index updates, then close the index and the database."""
@@ -225,6 +241,7 @@ class Library:
         return self.edits.purge(ids)
 
     def empty_trash(self) -> list[int]:
+        self.snapshot_before("empty-trash")
         return self.edits.empty_trash()
 
     # --- tags ------------------------------------------------------------------
@@ -245,10 +262,28 @@ class Library:
         self.tags_service.rename(old, new)
 
     def merge_tags(self, sources: Sequence[str], target: str) -> None:
+        self.snapshot_before("merge-tags")
         self.tags_service.merge(sources, target)
 
     def delete_tag(self, name: str) -> None:
+        self.snapshot_before("delete-tag")
         self.tags_service.delete(name)
+
+    # --- backups ---------------------------------------------------------------
+
+    def backup(self, progress: Progress | None = None) -> Snapshot:
+        """Take a snapshot now (``readinglist backup``)."""
+        return self.backups.take(MANUAL, progress, changes=self.changes())
+
+    def backup_if_due(self) -> Snapshot | None:
+        """The daily snapshot, when the newest is older than a day."""
+        changes = self.changes()
+        # A library nothing was ever done to has nothing to keep.
+        return self.backups.take_if_due(changes) if changes else None
+
+    def snapshot_before(self, operation: str) -> Snapshot:
+        """A snapshot before a bulk destructive *operation* (reused if nothing changed since)."""
+        return self.backups.take_before(operation, self.changes())
 
     # --- views: batches and saved searches ------------------------------------
 
@@ -287,3 +322,48 @@ class Library:
         progress: Progress | None = None,
     ) -> int:
         return self.exports.to_file(ids, target, fmt, progress)
+
+
+def _refuse_if_open(folder: Path) -> None:
+    """Raise when a Reading List window holds *folder* (its lock file names a live process)."""
+    lock = folder / "readinglist.lock"
+    try:
+        pid = int(lock.read_text("utf-8").split()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return  # no lock, a stale one, or one we cannot read: nobody to disturb
+    raise BackupError(
+        f"{folder}: the library is open in a Reading List window (process {pid}); close it first"
+    )
+
+
+def _drop_index(folder: Path) -> None:
+    """Remove the search index: it is rebuilt from the database at the next open."""
+    shutil.rmtree(folder / INDEX_DIR, ignore_errors=True)
+
+
+def restore_backup(
+    folder: Path, name: str | None = None, progress: Progress | None = None
+) -> Restored:
+    """Put a snapshot (the newest by default) in place of *folder*'s database.
+
+    Works on a library that cannot be opened; refuses while a window has it
+    open.  The replaced database is kept aside, the index rebuilt at next open.
+    """
+    folder = Path(folder)
+    _refuse_if_open(folder)
+    backups = Backups(folder, folder / DB_NAME)
+    snapshot = backups.find(name)
+    return backups.restore(snapshot, progress=progress, on_restored=lambda: _drop_index(folder))
+
+
+def salvage_library(folder: Path) -> Salvaged:
+    """Copy what the damaged database of *folder* still holds into a new one."""
+    folder = Path(folder)
+    _refuse_if_open(folder)
+    db_path = folder / DB_NAME
+    if not db_path.exists():
+        raise BackupError(f"{db_path}: there is no database to salvage")
+    result = salvage(db_path, lambda path: Database(path).close())
+    _drop_index(folder)
+    return result

@@ -10,6 +10,7 @@ import pytest
 
 from readinglist import db as dbmod
 from readinglist.core.query import Query
+from readinglist.core.backups import Backups
 from readinglist.library import Cancelled, ImportPlanner, Library, Progress, normalise_title
 from readinglist.records import ParsedPaper, ParseResult
 from readinglist.search import QuerySyntaxError
@@ -266,7 +267,10 @@ def test_schema_version_and_migration_backup(
     with Library(library_dir) as lib:
         assert any("backed up" in m for m in lib.db.migrations)
         assert lib.count() == 1
-    assert (library_dir / f"library.sqlite3.v{current}.bak").exists()
+        (snapshot,) = lib.backups.snapshots()
+    # The snapshot holds the library as it was before the upgrade.
+    assert snapshot.reason == f"before-upgrade-from-v{current}"
+    assert snapshot.papers == 1
 
 
 def test_version_1_library_is_migrated(library_dir: Path) -> None:
@@ -285,7 +289,7 @@ def test_version_1_library_is_migrated(library_dir: Path) -> None:
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     con.close()
     assert "ix_papers_trashed_batch" in names
-    assert (library_dir / "library.sqlite3.v1.bak").exists()
+    assert [s.reason for s in Backups(library_dir, path).snapshots()] == ["before-upgrade-from-v1"]
 
 
 def test_newer_schema_is_refused(library_dir: Path) -> None:
