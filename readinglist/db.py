@@ -7,6 +7,7 @@ order, after the library has taken a snapshot (:mod:`readinglist.core.backups`).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -216,7 +217,8 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
+    if not cur.execute("PRAGMA query_only").fetchone()[0]:
+        cur.execute("PRAGMA journal_mode=WAL")
     # NORMAL is durable under WAL except for the last transactions on power
     # loss, and much faster for bulk imports than FULL.
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -227,18 +229,41 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
 
 
 def _on_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A write transaction takes the write lock at BEGIN, where SQLite's busy
+    # timeout applies: a deferred one upgraded later fails at once when
+    # another process is writing (SQLite cannot wait there without deadlock).
+    immediate = conn.get_execution_options().get("immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(path: Path) -> Engine:
-    """Create the engine for the database file at *path*."""
+def _on_connect_read_only(dbapi_conn: sqlite3.Connection, record: Any) -> None:
+    dbapi_conn.execute("PRAGMA query_only=ON")
+    _on_connect(dbapi_conn, record)
+
+
+def writable(path: Path) -> bool:
+    """Whether the database at *path* (and its folder, for the WAL files) can be written."""
+    folder_ok = os.access(path.parent, os.W_OK | os.X_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
+
+
+def make_engine(path: Path, *, read_only: bool = False) -> Engine:
+    """Create the engine for the database file at *path*.
+
+    *read_only* opens it for reading in a folder that cannot be written: the
+    WAL files cannot be created there, so SQLite is told the file cannot
+    change (``immutable``), which is true while nobody can write the folder.
+    """
+    url = (
+        f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true" if read_only else f"sqlite:///{path}"
+    )
     engine = create_engine(
-        f"sqlite:///{path}",
+        url,
         poolclass=QueuePool,
         pool_size=4,
         connect_args={"check_same_thread": False},
     )
-    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "connect", _on_connect_read_only if read_only else _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
 
@@ -247,9 +272,7 @@ def user_version(conn: Connection) -> int:
     return int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
 
 
-def migrate(
-    engine: Engine, path: Path, before: Callable[[int], str] | None = None
-) -> list[str]:
+def migrate(engine: Engine, path: Path, before: Callable[[int], str] | None = None) -> list[str]:
     """Bring the database at *path* to :data:`SCHEMA_VERSION`; return what was done.
 
     On an existing library *before* is called with the old version first (the
@@ -268,6 +291,11 @@ def migrate(
         )
     if version == SCHEMA_VERSION:
         return done
+    if engine.url.query.get("mode") == "ro":
+        raise DatabaseError(
+            f"{path}: the library needs an upgrade (schema {version} to {SCHEMA_VERSION}) "
+            "but its folder is read-only; make it writable once to upgrade it"
+        )
     if version > 0 and before is not None:
         done.append(before(version))
     for step in range(version, SCHEMA_VERSION):
@@ -287,7 +315,9 @@ class Database:
 
     def __init__(self, path: Path, before_migration: Callable[[int], str] | None = None) -> None:
         self.path = path
-        self.engine = make_engine(path)
+        # A read-only library can still be browsed, searched and exported.
+        self.read_only = path.exists() and not writable(path)
+        self.engine = make_engine(path, read_only=self.read_only)
         existed = path.exists() and path.stat().st_size > 0
         self.migrations = migrate(self.engine, path, before_migration)
         # A library made just now: nothing in it can have been damaged.
@@ -298,6 +328,7 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         session = self._sessions()
         try:
+            session.connection(execution_options={"immediate": True})
             yield session
             session.commit()
         except BaseException:

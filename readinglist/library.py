@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from .core.backups import MANUAL, BackupError, Backups, Restored, Snapshot
 from .core.edits import EDITABLE, Edits
 from .core.exports import Exports, ExportScope, scope_ids
+from .core.faults import EnvironmentFault
 from .core.health import LibraryDamaged, Salvaged, examine, salvage, write_marker
 from .core.identifiers import normalise_title
 from .core.imports import Importer, ImportPlanner, ImportReport
@@ -77,6 +78,11 @@ class Library:
         self, folder: Path, *, sync_index: bool = True, background_index: bool = False
     ) -> None:
         self.folder = Path(folder)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise EnvironmentFault(
+                f"{self.folder}: this is a file, not a library folder; "
+                "give --library a folder (it is created if missing)"
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
         db_path = self.folder / DB_NAME
         # A missing, empty or damaged database is named, never replaced by a new one.
@@ -277,6 +283,8 @@ class Library:
 
     def backup_if_due(self) -> Snapshot | None:
         """The daily snapshot, when the newest is older than a day."""
+        if self.db.read_only:
+            return None  # it cannot change, and there is nowhere to write
         changes = self.changes()
         # A library nothing was ever done to has nothing to keep.
         return self.backups.take_if_due(changes) if changes else None

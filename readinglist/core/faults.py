@@ -107,6 +107,7 @@ _OS_MESSAGES = {
     errno.EDQUOT: "the disk quota is used up: free some space and retry",
     errno.ENOTDIR: "a part of the path is a file, not a folder",
     errno.EISDIR: "it is a folder, not a file",
+    errno.EEXIST: "it already exists (as a file where a folder is needed, or the reverse)",
     errno.ENOENT: "no such file or folder",
     errno.ENAMETOOLONG: "the path is too long",
     errno.EIO: "the disk reported an input/output error",
