@@ -20,6 +20,7 @@ text is ever lost to an unknown macro.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +94,14 @@ _WORDISH_RE = re.compile(r"[\w'.\-{}]+")
 _MATH_HINT_RE = re.compile(r"[\\^_{]")
 _MAX_MATH_LEN = 300
 _MAX_OPTARG_LEN = 300
+# Bounds on what is handed to pylatexenc.  Its tolerant parser backtracks on
+# unbalanced braces, exponentially in their nesting ("$\href{\href{...$" of
+# 100 characters took 5 s), so a fragment with unbalanced braces, braces
+# nested deeper than this, more commands than this or more characters than
+# this is kept as typed (and reported), never parsed.
+MAX_FRAGMENT_LEN = 2000
+MAX_FRAGMENT_DEPTH = 6
+MAX_FRAGMENT_COMMANDS = 40
 
 
 def _url_text(node: Any, l2tobj: Any) -> str:
@@ -135,6 +144,9 @@ class _Converter:
 
 @functools.cache
 def _converter() -> _Converter:
+    # pylatexenc logs a warning for every macro it cannot substitute; the
+    # fragment is kept as typed then, which is all the user needs.
+    logging.getLogger("pylatexenc").setLevel(logging.ERROR)
     # Drop every "specials" definition (&, ~, --, ``, '' ...): in fragments of
     # plain text these characters are literal.  Keep macros and environments.
     walker_db = latexwalker.get_default_latex_context_db().filter_context(
@@ -169,6 +181,31 @@ def _converter() -> _Converter:
     known = frozenset(m.macroname for m in text_db.iter_macro_specs())
     text = latex2text.LatexNodes2Text(latex_context=text_db, math_mode="text")
     return _Converter(walker_db=walker_db, text=text, known=known)
+
+
+def _too_complex(fragment: str) -> str:
+    """Why *fragment* is beyond the bounds above ('' when it is within them)."""
+    if len(fragment) > MAX_FRAGMENT_LEN:
+        return f"longer than {MAX_FRAGMENT_LEN} characters"
+    depth = deepest = commands = 0
+    for m in _BRACE_TOKEN_RE.finditer(fragment):
+        token = m.group()
+        if token == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token == "}":
+            depth -= 1
+            if depth < 0:
+                return "unbalanced braces"
+        else:  # a control sequence or an escaped character
+            commands += 1
+    if depth:
+        return "unbalanced braces"
+    if deepest > MAX_FRAGMENT_DEPTH:
+        return f"braces nested deeper than {MAX_FRAGMENT_DEPTH}"
+    if commands > MAX_FRAGMENT_COMMANDS:
+        return f"more than {MAX_FRAGMENT_COMMANDS} commands"
+    return ""
 
 
 @functools.lru_cache(maxsize=8192)
@@ -313,14 +350,18 @@ def _math_end(s: str, start: int, all_groups: bool) -> int:
     return -1
 
 
-def latex_fragments_to_text(s: str, *, all_groups: bool = False) -> str:
+def latex_fragments_to_text(
+    s: str, *, all_groups: bool = False, kept: list[str] | None = None
+) -> str:
     """Return ``s`` with its LaTeX fragments turned into Unicode text.
 
     Text outside fragments is returned unchanged, so a raw ``%``, ``&`` or
     ``~`` survives.  With ``all_groups=True`` every balanced brace group counts
     as LaTeX grouping (BibTeX field values, where braces protect case); by
     default only groups that are clearly markup are (a command inside, a
-    single word, or a legacy ``{it ...}`` switch).
+    single word, or a legacy ``{it ...}`` switch).  Time is linear in the
+    length of ``s``: a fragment beyond the bounds above is kept as typed, and
+    a line saying so is appended to *kept* when given.
     """
     # Fast path: most abstracts contain no LaTeX at all.
     if "\\" not in s and "{" not in s and "$" not in s:
@@ -347,7 +388,14 @@ def latex_fragments_to_text(s: str, *, all_groups: bool = False) -> str:
         if end < 0:
             i = start + 1
             continue
-        text = _convert(s[start:end])
+        fragment = s[start:end]
+        why = _too_complex(fragment)
+        if why:
+            if kept is not None:
+                kept.append(f"LaTeX kept as typed ({why}): {fragment[:60]}")
+            i = end
+            continue
+        text = _convert(fragment)
         out.append(s[copied:start])
         out.append(text)
         if eat_space and len(text) <= 1:

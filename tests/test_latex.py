@@ -134,3 +134,43 @@ def test_fragment_between_plain_text(before: str, fragment: tuple[str, str], aft
     assert latex_fragments_to_text(before + source + " " + after) == (
         before + expected + " " + after
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Abstract $" + "\\href{\\href{" * 8 + "$ end", "unbalanced braces"),
+        ("See $\\mathbf{" * 3 + "x$", "unbalanced braces"),
+        ("\\textit{" * 9 + "deep" + "}" * 9, "nested deeper"),
+        ("{" + "\\'e" * 50 + "}", "more than 40 commands"),
+    ],
+)
+def test_fragments_beyond_the_bounds_are_kept_as_typed_and_reported(
+    text: str, why: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pylatexenc's parser backtracks exponentially on such input: it must never see it.
+    import readinglist.latex as latex
+
+    seen: list[str] = []
+    real = latex._convert
+
+    def spy(fragment: str) -> str:
+        seen.append(fragment)
+        return real(fragment)
+
+    monkeypatch.setattr(latex, "_convert", spy)
+    kept: list[str] = []
+    out = latex_fragments_to_text(text, all_groups=True, kept=kept)
+    assert kept and why in kept[0]
+    assert all(latex._too_complex(f) == "" for f in seen)
+    # Nothing is lost: the words of the text are all still there.
+    for word in ("Abstract", "end", "See", "deep"):
+        if word in text:
+            assert word in out
+
+
+def test_fragments_within_the_bounds_are_still_decoded() -> None:
+    kept: list[str] = []
+    text = "T\\\"ULU 3 with \\textit{\\textbf{nested} words} and $\\alpha$"
+    assert latex_fragments_to_text(text, kept=kept) == "TÜLU 3 with nested words and α"
+    assert kept == []
