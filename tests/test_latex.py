@@ -171,6 +171,6 @@ def test_fragments_beyond_the_bounds_are_kept_as_typed_and_reported(
 
 def test_fragments_within_the_bounds_are_still_decoded() -> None:
     kept: list[str] = []
-    text = "T\\\"ULU 3 with \\textit{\\textbf{nested} words} and $\\alpha$"
+    text = 'T\\"ULU 3 with \\textit{\\textbf{nested} words} and $\\alpha$'
     assert latex_fragments_to_text(text, kept=kept) == "TÜLU 3 with nested words and α"
     assert kept == []
