@@ -387,11 +387,11 @@ def test_parse_file_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.Monk
     locked = tmp_path / "locked.txt"
     locked.write_text("x")
 
-    def deny(self: Path) -> bytes:
+    def deny(self: Path, *_args: object, **_kwargs: object) -> bytes:
         raise PermissionError(13, "Permission denied", str(self))
 
     # Simulated: chmod does not stop root, which CI containers often are.
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(Path, "open", deny)
     with pytest.raises(InputError, match=r"locked\.txt: permission denied$"):
         importers.parse_file(locked)
 
@@ -618,3 +618,64 @@ def test_fuzz_page_structure(
     # Plain abstracts (%, &, ~ included) come back verbatim and pairs never shift.
     assert [(p.title, p.abstract) for p in result.papers] == pairs
     assert result.label == "Mar 11"
+
+
+def test_a_utf8_file_with_a_stray_byte_stays_utf8_and_says_where(sample_bytes: bytes) -> None:
+    cut = sample_bytes.index(b"\n", 5000)
+    data = sample_bytes[:cut] + b" caf\xe9" + sample_bytes[cut:]
+    result = importers.parse(data, "page.txt")
+    titles = [p.title for p in result.papers]
+    assert any(t.startswith("TÜLU 3") for t in titles)  # not re-read as cp1252 ("TÃœLU")
+    (problem,) = result.problems
+    assert problem.line == sample_bytes[:cut].count(b"\n") + 1
+    assert "not UTF-8" in problem.message and "e9" in problem.message
+
+
+def test_a_streamed_file_with_stray_bytes_reports_them_once(
+    tmp_path: Path, sample_bytes: bytes
+) -> None:
+    cut = sample_bytes.index(b"\n", 5000)
+    path = tmp_path / "page.txt"
+    path.write_bytes(sample_bytes[:cut] + b" caf\xe9" + sample_bytes[cut:])
+    stream = importers.stream_file(path)
+    assert stream is not None
+    papers = list(stream.papers)
+    assert len(papers) == 101 and any(p.title.startswith("TÜLU 3") for p in papers)
+    assert [p.line for p in stream.result.problems] == [sample_bytes[:cut].count(b"\n") + 1]
+
+
+def test_a_cp1252_file_is_still_read_as_cp1252() -> None:
+    text = "Café naïve résumé – “quoted” façade\n" * 20
+    assert importers.decode_text(text.encode("cp1252"), "a.txt") == text
+
+
+@pytest.mark.parametrize("special", ["/dev/zero", "/dev/urandom", "fifo"])
+def test_only_regular_files_are_read(tmp_path: Path, special: str) -> None:
+    import os
+
+    path = Path(special)
+    if special == "fifo":
+        path = tmp_path / "fifo"
+        os.mkfifo(path)  # opening it for reading would block forever
+    with pytest.raises(InputError, match="not a regular file"):
+        importers.stream_file(path)
+    with pytest.raises(InputError, match="not a regular file"):
+        importers.parse_file(path)
+
+
+def test_files_beyond_the_size_caps_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_bytes: bytes
+) -> None:
+    page = tmp_path / "page.txt"
+    page.write_bytes(sample_bytes)
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{k, title={T}, year=2020}\n" * 50)
+    monkeypatch.setattr(importers, "MAX_WHOLE_FILE_BYTES", 1000)
+    assert importers.stream_file(page) is not None  # streamed: only the overall cap applies
+    with pytest.raises(InputError, match="too large"):
+        importers.stream_file(bib)
+    monkeypatch.setattr(importers, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(InputError, match=r"refs.bib: too large to import"):
+        importers.parse_file(bib)
+    with pytest.raises(InputError, match="too large"):
+        importers.stream_file(page)

@@ -12,18 +12,24 @@ renamed to ``.txt`` still imports right) and from the file extension second.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
+import stat
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from readinglist.importers import bibtex, hfpage
-from readinglist.records import InputError, ParsedPaper, ParseResult
+from readinglist.records import InputError, ParsedPaper, ParseResult, Problem, quoted
 
 __all__ = [
     "FORMATS",
+    "MAX_FILE_BYTES",
+    "MAX_WHOLE_FILE_BYTES",
     "InputError",
     "Stream",
+    "check_readable",
     "decode_text",
     "detect",
     "parse",
@@ -69,13 +75,62 @@ def _looks_binary(data: bytes) -> bool:
     return controls > _MAX_CONTROL_RATIO * len(head)
 
 
-def decode_text(data: bytes, name: str) -> str:
+# Bytes of a UTF-8 file that are not UTF-8 are read one by one as cp1252 (the
+# likeliest source of a stray byte), or Latin-1 for cp1252's five holes.
+_FALLBACK = "readinglist-cp1252-bytes"
+_SPOTS: ContextVar[list[int] | None] = ContextVar("_SPOTS", default=None)
+
+
+def _byte_fallback(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    spots = _SPOTS.get()
+    if spots is not None:
+        spots.append(exc.start)
+    bad = exc.object[exc.start : exc.end]
+    text = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad)
+    return text, exc.end
+
+
+codecs.register_error(_FALLBACK, _byte_fallback)
+
+# Reported bad spots per file; more are summed up in one line.
+_MAX_SPOTS_SHOWN = 10
+
+
+def _spot_problems(data: bytes, spots: list[int], base_line: int = 0) -> list[Problem]:
+    problems = [
+        Problem(
+            f"bytes that are not UTF-8 ({quoted(data[at : at + 4].hex(' '))}) read as cp1252",
+            line=base_line + data.count(b"\n", 0, at) + 1,
+        )
+        for at in spots[:_MAX_SPOTS_SHOWN]
+    ]
+    if len(spots) > _MAX_SPOTS_SHOWN:
+        problems.append(Problem(f"{len(spots) - _MAX_SPOTS_SHOWN} more such bytes"))
+    return problems
+
+
+def _mostly_utf8(text: str, bad: int) -> bool:
+    """Whether a text decoded as UTF-8 with *bad* stray bytes is UTF-8 after all.
+
+    A cp1252 file has almost no valid UTF-8 sequences (every accent is a
+    stray byte); a UTF-8 file with a stray byte has far more good ones.
+    """
+    non_ascii = sum(1 for c in text if ord(c) > 0x7F) - bad
+    return non_ascii >= bad
+
+
+def decode_text(data: bytes, name: str, problems: list[Problem] | None = None) -> str:
     """Decode file bytes to text, or raise :class:`InputError` for binary data.
 
-    UTF-8 (with or without BOM) first; bytes that are not UTF-8 are read as
-    cp1252, the legacy Windows 8-bit encoding such files almost always are
-    (its five unassigned bytes fall back to Latin-1 so decoding never fails).
-    A UTF-16 file is recognised by its BOM (Windows Notepad writes those).
+    UTF-8 (with or without BOM) first.  A UTF-8 file with a few stray bytes
+    stays UTF-8: each stray byte is read as cp1252 and reported in *problems*
+    (with its line), instead of re-reading the whole file as cp1252, which
+    garbles every accent ("TÜLU" as "TÃ\x9cLU").  A file that is mostly not
+    UTF-8 is read as cp1252, the legacy Windows 8-bit encoding such files
+    almost always are (its five unassigned bytes fall back to Latin-1 so
+    decoding never fails).  A UTF-16 file is recognised by its BOM.
     """
     for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
@@ -94,6 +149,16 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    spots: list[int] = []
+    token = _SPOTS.set(spots)
+    try:
+        text = data.decode("utf-8", errors=_FALLBACK)
+    finally:
+        _SPOTS.reset(token)
+    if _mostly_utf8(text, len(spots)):
+        if problems is not None:
+            problems.extend(_spot_problems(data, spots))
+        return text
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
@@ -128,7 +193,10 @@ def detect(data: bytes, name: str) -> str:
 
 def parse(data: bytes, name: str) -> ParseResult:
     """Detect the format of ``data`` and parse it with the matching importer."""
-    return parse_text(decode_text(data, name), name)
+    problems: list[Problem] = []
+    result = parse_text(decode_text(data, name, problems), name)
+    result.problems[:0] = problems
+    return result
 
 
 def parse_text(text: str, name: str) -> ParseResult:
@@ -167,6 +235,7 @@ def stream_file(path: Path) -> Stream | None:
     :func:`parse_file` for those.  Raises :class:`InputError` or ``OSError``.
     """
     name = path.name
+    size = check_readable(path)
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -176,47 +245,99 @@ def stream_file(path: Path) -> Stream | None:
         return None  # a megabyte of blanks first: judge the whole file instead
     streamer = _STREAMERS.get(_detect_text(text_head, name))
     if streamer is None:
+        if size > MAX_WHOLE_FILE_BYTES:
+            raise InputError(
+                f"{path}: too large to import ({size / 2**20:,.0f} MB; "
+                f"this format is read whole, up to {MAX_WHOLE_FILE_BYTES // 2**20} MB)"
+            )
         return None
-    encoding, digest = _encoding_and_digest(path)
+    encoding, digest, spots = _encoding_and_digest(path)
     result = ParseResult(format=hfpage.FORMAT)
 
     def lines() -> Iterator[str]:
         # Universal newlines: \r\n and \r end lines as _split_lines() does.
-        with path.open("r", encoding=encoding, newline=None) as text:
+        # Stray bytes in a UTF-8 file are read as cp1252 (and were reported).
+        with path.open("r", encoding=encoding, errors=_FALLBACK, newline=None) as text:
             for line in text:
                 yield line.rstrip("\n")
 
-    return Stream(result, streamer(lines(), name, result), digest)
+    def papers() -> Iterator[ParsedPaper]:
+        yield from streamer(lines(), name, result)
+        # A stream's problems are known at its end, like the parser's own.
+        result.problems[:0] = spots
+
+    return Stream(result, papers(), digest)
 
 
-def _encoding_and_digest(path: Path) -> tuple[str, str]:
-    """The codec :func:`decode_text` would pick for *path*, and the file's SHA-256.
+def _encoding_and_digest(path: Path) -> tuple[str, str, list[Problem]]:
+    """The codec :func:`decode_text` would pick for *path*, its SHA-256 and stray bytes.
 
-    One pass: the bytes are hashed and fed to a UTF-8 and a cp1252 decoder
-    until each fails; a NUL anywhere means binary data, as for
-    :func:`decode_text`.
+    One pass: the bytes are hashed and fed to a UTF-8 decoder (stray bytes
+    counted, with their lines) and a cp1252 decoder; a NUL anywhere means
+    binary data, as for :func:`decode_text`.  Returns the stray-byte
+    problems when the file is UTF-8 with a few of them.
     """
     digest = hashlib.sha256()
-    decoders = {
-        encoding: codecs.getincrementaldecoder(encoding)() for encoding in ("utf-8-sig", "cp1252")
-    }
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")(errors=_FALLBACK)
+    cp1252: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("cp1252")()
+    spots: list[int] = []
+    problems: list[Problem] = []
+    non_ascii = 0
+    lines_before = 0
     with path.open("rb") as fh:
         while chunk := fh.read(_READ_CHUNK):
             if b"\x00" in chunk:
                 raise InputError(f"{path.name}: not a text file (binary data)")
             digest.update(chunk)
-            for encoding, decoder in list(decoders.items()):
+            found = len(spots)
+            token = _SPOTS.set(spots)
+            try:
+                text = utf8.decode(chunk)
+            finally:
+                _SPOTS.reset(token)
+            non_ascii += len(text) - len(text.encode("ascii", errors="ignore"))
+            if len(problems) <= _MAX_SPOTS_SHOWN and len(spots) > found:
+                # Offsets are within this chunk (give or take bytes held over).
+                new = [min(max(at, 0), len(chunk)) for at in spots[found:]]
+                problems.extend(_spot_problems(chunk, new, lines_before))
+            lines_before += chunk.count(b"\n")
+            if cp1252 is not None:
                 try:
-                    decoder.decode(chunk)
+                    cp1252.decode(chunk)
                 except UnicodeDecodeError:
-                    del decoders[encoding]
-    for encoding, decoder in decoders.items():
-        try:
-            decoder.decode(b"", final=True)
-            return encoding, digest.hexdigest()
-        except UnicodeDecodeError:
-            continue
-    return "latin-1", digest.hexdigest()
+                    cp1252 = None
+    if not spots or non_ascii - len(spots) >= len(spots):
+        if len(spots) > _MAX_SPOTS_SHOWN:
+            problems = problems[:_MAX_SPOTS_SHOWN]
+            problems.append(Problem(f"{len(spots) - _MAX_SPOTS_SHOWN} more such bytes"))
+        return "utf-8-sig", digest.hexdigest(), problems
+    return ("cp1252" if cp1252 is not None else "latin-1"), digest.hexdigest(), []
+
+
+# Only regular files are read (a device or FIFO could be endless or block
+# forever), up to these sizes: a 100,000-paper page is 140 MB and is read as
+# a stream; formats read whole (BibTeX) need several times their size in memory.
+MAX_FILE_BYTES = 1 << 30
+MAX_WHOLE_FILE_BYTES = 128 << 20
+
+
+def check_readable(path: Path) -> int:
+    """The size of *path* if it is a regular file within :data:`MAX_FILE_BYTES`.
+
+    Raises :class:`InputError` naming the file otherwise, ``OSError`` when it
+    cannot be looked at.
+    """
+    info = path.stat()
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path}: not a regular file (a device, pipe or socket); not imported")
+    if info.st_size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{path}: too large to import ({info.st_size / 2**20:,.0f} MB; "
+            f"the limit is {MAX_FILE_BYTES // 2**20:,} MB)"
+        )
+    return info.st_size
 
 
 def parse_file(path: Path) -> ParseResult:
@@ -225,7 +346,11 @@ def parse_file(path: Path) -> ParseResult:
     Unreadable paths raise :class:`InputError` with a one-line message.
     """
     try:
-        data = path.read_bytes()
+        size = check_readable(path)
+        if size > MAX_WHOLE_FILE_BYTES:
+            raise InputError(f"{path}: too large to import ({size / 2**20:,.0f} MB)")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_WHOLE_FILE_BYTES + 1)  # a file growing meanwhile stops here
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a file") from None
     except FileNotFoundError:
