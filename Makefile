@@ -11,7 +11,7 @@ APT_PACKAGES := xvfb libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-imag
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 \
 	libdbus-1-3 fonts-dejavu-core texlive-binaries texlive-base imagemagick
 
-.PHONY: run test lint typecheck unit bench screenshots system-deps package clean
+.PHONY: run test lint typecheck unit bench fuzz screenshots system-deps package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ unit: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
 
 test: $(STAMP) system-deps lint typecheck unit
+
+# The parsers' fuzz targets run far longer than in `make test` (about ten minutes).
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	READINGLIST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q tests/test_fuzz.py
 
 # Sizes 1k/10k/100k by default (three to four minutes on two cores); for example
 # `make bench BENCH_ARGS="--sizes 1000,10000"`, or `--gui` with a display.
