@@ -8,12 +8,29 @@ changes under the user's LaTeX documents; users may edit it, which is why
     make_citekey(["Ashish Vaswani"], "Attention Is All You Need", 2017, set())
     == "vaswaniAttentionAllYou2017"
 
-Keys contain only ASCII letters and digits (plus ``a``/``b``/... suffixes), so
-they are safe for BibTeX, biber, natbib and pandoc alike.
+Generated keys contain only ASCII letters and digits (plus ``a``/``b``/...
+suffixes).  A key from elsewhere (an imported ``.bib``, the user) is accepted
+only if it is **safe** (:func:`is_valid_citekey`): ASCII letters, digits and
+``- _ : . / +`` and nothing else.  A key ends up in ``\\cite{...}``,
+``\\bibitem{...}`` and the ``.aux``/``.bbl`` files, where TeX reads ``\\`` as
+a command, ``^^5c`` as a backslash (so ``^`` alone is enough to smuggle one
+in), ``%`` as a comment, ``#`` as a macro parameter, ``~`` as an active
+character and braces as groups; BibTeX ends a key at a comma, a space or a
+brace, and biber also refuses ``" # ' ( ) = %``.  Rather than list what to
+refuse, the rule lists what is harmless to all of them (the characters users
+of BibTeX, biber, natbib, hyperref and pandoc are told to stick to).  It
+also keeps out non-ASCII letters (active characters in pdfLaTeX) and most
+babel shorthands (``"``, ``~``, ``!``, ``?``, ``;``); ``:`` is kept because
+DBLP keys need it, although babel-french makes it an active character.
+
+:func:`safe_citekey` reduces any key to that alphabet (the importer uses it
+for unsafe keys and reports the change); :func:`legacy_citekey` is the
+exporter's stable stand-in for an unsafe key already stored in a library.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -22,18 +39,26 @@ from functools import lru_cache
 from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
 __all__ = [
-    "FORBIDDEN_KEY_CHARS",
+    "KEY_PUNCTUATION",
+    "KEY_RULE",
     "STOPWORDS",
     "base_citekey",
     "family_name",
     "fold_ascii",
     "is_valid_citekey",
+    "legacy_citekey",
     "make_citekey",
+    "make_unique",
+    "safe_citekey",
 ]
 
-# Characters BibTeX, biber or LaTeX's \cite choke on (the comma ends the key,
-# braces and quotes end the entry, % starts a comment, # concatenates...).
-FORBIDDEN_KEY_CHARS = frozenset("\"#%'(),={}~\\")
+# The only characters besides ASCII letters and digits a key may hold: those
+# DBLP (``DBLP:conf/nips/X17``), ADS (``2020ApJ...900..100S``), Google Scholar
+# and Better BibTeX keys use, none of which TeX, BibTeX or biber treat
+# specially inside a key.
+KEY_PUNCTUATION = "-_:./+"
+# The rule in words, for messages shown to users.
+KEY_RULE = "ASCII letters, digits and - _ : . / + only"
 
 # Title words Better BibTeX skips for ``shorttitle``: articles, conjunctions and
 # short prepositions in English plus the common ones of the main European
@@ -79,13 +104,10 @@ _ASCII_FOLD = str.maketrans(
     }
 )
 
-# Printable ASCII except the space and the forbidden characters (a regex
-# because the exporter checks every key it writes).
-_VALID_KEY = re.compile(
-    "["
-    + "".join(re.escape(chr(c)) for c in range(0x21, 0x7F) if chr(c) not in FORBIDDEN_KEY_CHARS)
-    + "]+"
-)
+# A regex because the exporter checks every key it writes.  ``\Z``, not
+# ``$``: ``$`` also matches before a final newline.
+_VALID_KEY = re.compile(r"[A-Za-z0-9\-_:./+]+\Z")
+_NOT_SAFE_KEY_CHAR = re.compile(r"[^A-Za-z0-9\-_:./+]+")
 _NOT_KEY_CHAR = re.compile(r"[^A-Za-z0-9]+")
 # "Li Chen et al." as an author name: the tail is not part of anyone's name.
 _ET_AL = re.compile(r"\s*,?\s+et\.?\s+al\.?\s*$", re.IGNORECASE)
@@ -172,15 +194,14 @@ def base_citekey(authors: Sequence[str], title: str, year: int | None) -> str:
     return key or _FALLBACK_KEY
 
 
-def make_citekey(authors: Sequence[str], title: str, year: int | None, taken: set[str]) -> str:
-    """Return a new citation key for a paper, unique against *taken*.
+def make_unique(key: str, taken: set[str]) -> str:
+    """Return *key*, or *key* + ``a``, ``b``, ..., ``aa``, ... if it is in *taken*.
 
     *taken* holds the keys already in use, in lower case; BibTeX treats
     ``Smith2020`` and ``smith2020`` as the same entry, so uniqueness is
-    case-insensitive.  On a clash ``a``, ``b``, ..., ``z``, ``aa``, ... is
-    appended.  *taken* is not modified: the caller records the key it keeps.
+    case-insensitive.  *taken* is not modified: the caller records the key
+    it keeps.
     """
-    key = base_citekey(authors, title, year)
     if key.lower() not in taken:
         return key
     for suffix in _suffixes():
@@ -190,10 +211,58 @@ def make_citekey(authors: Sequence[str], title: str, year: int | None, taken: se
     raise AssertionError("unreachable: the suffix generator is infinite")  # pragma: no cover
 
 
-def is_valid_citekey(key: str) -> bool:
-    """Return whether a (user-edited) key is safe to write into a .bib file.
+def make_citekey(authors: Sequence[str], title: str, year: int | None, taken: set[str]) -> str:
+    """Return a new citation key for a paper, unique against *taken*.
 
-    It must be non-empty printable ASCII without whitespace and without any of
-    ``"#%'(),={}~\\``.
+    *taken* holds the keys already in use, in lower case (see
+    :func:`make_unique`); on a clash ``a``, ``b``, ..., ``z``, ``aa``, ...
+    is appended.  *taken* is not modified.
     """
-    return _VALID_KEY.fullmatch(key) is not None
+    return make_unique(base_citekey(authors, title, year), taken)
+
+
+def is_valid_citekey(key: str) -> bool:
+    """Return whether a key (imported, user-edited or stored) is safe to write.
+
+    It must be non-empty and hold only ASCII letters, digits and
+    ``- _ : . / +`` (see the module docstring for why).
+    """
+    return _VALID_KEY.match(key) is not None
+
+
+def safe_citekey(key: str) -> str:
+    """Return *key* reduced to the safe alphabet ('' if nothing is left).
+
+    Letters are folded to ASCII (``Müller`` -> ``Muller``) and every other
+    character outside ``A-Z a-z 0-9 - _ : . / +`` is dropped, as Better
+    BibTeX drops what a key cannot hold: ``smith^^5cinput`` -> ``smith5cinput``,
+    ``Smith & Jones 2020`` -> ``SmithJones2020``.  A safe key is returned
+    unchanged.  Uniqueness is the caller's business (:func:`make_unique`).
+    """
+    if is_valid_citekey(key):
+        return key
+    return _NOT_SAFE_KEY_CHAR.sub("", fold_ascii(key))
+
+
+# Hex digits of the hash that :func:`legacy_citekey` appends: 16 million
+# values make a clash with another key of the same library improbable.
+_LEGACY_HASH_DIGITS = 6
+
+
+def legacy_citekey(key: str) -> str:
+    """Return the safe key the exporter writes for an unsafe stored *key*.
+
+    A key stored before keys had to be safe (or in a library written by
+    something else) may hold characters TeX executes.  The exporter writes
+    ``safe_citekey(key)`` followed by ``-`` and the first hex digits of the
+    key's SHA-256 (``smith^2020`` -> ``smith2020-4887cb``), or ``key-`` and the
+    digits when nothing safe is left.  It depends on the stored key alone, so
+    every export, of any selection and in any order, writes the same key, and
+    a document citing it keeps working; the hash keeps it from taking the
+    plain key of another paper (``smith2020``), which a bare
+    ``safe_citekey`` could.  A safe *key* is returned unchanged.
+    """
+    if is_valid_citekey(key):
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{safe_citekey(key) or 'key'}-{digest[:_LEGACY_HASH_DIGITS]}"

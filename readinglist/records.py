@@ -54,6 +54,19 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
 
+def quoted(value: str, limit: int = 60) -> str:
+    """Return *value* in quotes for a message: unprintable characters escaped, long ones cut.
+
+    Values from a hostile file reach the terminal and the log this way, so
+    an escape sequence or a megabyte of key is shown, never replayed.
+    """
+    cut = len(value) > limit
+    shown = "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in value[:limit]
+    )
+    return f"'{shown}…'" if cut else f"'{shown}'"
+
+
 @dataclass
 class ParseResult:
     """What an importer made of one input: papers, problems and a label."""

@@ -21,10 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pylatexenc import latex2text
 
-from readinglist.citekeys import make_citekey
+from readinglist.citekeys import KEY_RULE, legacy_citekey, make_citekey
 from readinglist.exporters import EXPORTERS, SUFFIXES, bibtex, latex_text, title_case
 from readinglist.exporters.bibtex import dump, dumps, encode_text, entry, entry_type, protect_title
-from readinglist.records import PaperData
+from readinglist.records import PaperData, Problem
 
 SAMPLE = Path(__file__).parent / "data" / "hf-trending-mar11.txt"
 
@@ -334,7 +334,7 @@ def test_field_order_is_fixed() -> None:
             year=2020,
             venue="Workshop",
             arxiv_id="2001.00001",
-            doi="10.1/x",
+            doi="10.1000/x",
             url="https://x.org",
             abstract="Abs",
             tags=("t",),
@@ -397,8 +397,9 @@ def test_misc_venue_goes_to_howpublished() -> None:
 
 
 def test_url_and_doi_are_verbatim() -> None:
-    url = "https://example.org/a_b%20c?x=1&y=2#frag~1"
-    doi = "10.1002/(SICI)1097-4571_x%y#z"
+    # url.sty, hyperref and biber read them verbatim: no LaTeX escaping.
+    url = "https://example.org/a_b%20c?x=1&y=2#frag"
+    doi = "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0"
     bib = entry(paper(url=url, doi=doi))
     assert f"  url = {{{url}}}" in bib
     assert f"  doi = {{{doi}}}" in bib
@@ -407,6 +408,48 @@ def test_url_and_doi_are_verbatim() -> None:
 def test_url_breaking_characters_are_percent_encoded() -> None:
     fields = fields_of(entry(paper(url=" https://x.org/a b{c}\u00a0d\n ")))
     assert fields["url"] == "https://x.org/a%20b%7Bc%7D%C2%A0d"
+
+
+def test_url_and_doi_characters_tex_reads_as_markup_are_percent_encoded() -> None:
+    bib = entry(
+        paper(
+            url='http://x.org/\\input|"touch PWNED"^^5c~u#frag#more%zz',
+            doi="doi:10.1002/x%y#z^^5c{}~",
+        )
+    )
+    fields = fields_of(bib)
+    # An existing escape and the first "#" (the fragment) keep their meaning.
+    assert fields["url"] == (
+        "http://x.org/%5Cinput%7C%22touch%20PWNED%22%5E%5E5c%7Eu#frag%23more%25zz"
+    )
+    assert fields["doi"] == "10.1002/x%25y%23z%5E%5E5c%7B%7D%7E"
+    assert "^" not in bib and "\\" not in bib
+
+
+def test_invalid_url_doi_and_arxiv_id_are_left_out_and_reported() -> None:
+    problems: list[Problem] = []
+    bib = entry(
+        paper(
+            url="javascript:alert(1)",
+            doi="not a doi",
+            arxiv_id="\\input|cmd",
+            citekey="k",
+        ),
+        problems=problems,
+    )
+    assert field_names(bib) == ["title", "key"]
+    assert [p.describe() for p in problems] == [
+        "k: '\\input|cmd' is not a valid arXiv id; left out",
+        "k: 'not a doi' is not a valid DOI; left out",
+        "k: 'javascript:alert(1)' is not a valid URL (http, https or ftp); left out",
+    ]
+
+
+def test_export_warnings_are_logged_without_a_list(caplog: pytest.LogCaptureFixture) -> None:
+    entry(paper(url="file:///etc/passwd", citekey="k"))
+    assert [r.getMessage() for r in caplog.records] == [
+        "k: 'file:///etc/passwd' is not a valid URL (http, https or ftp); left out"
+    ]
 
 
 def test_authors() -> None:
@@ -467,18 +510,31 @@ def test_empty_fields_are_left_out() -> None:
     assert field_names(bib) == ["title", "key"]
 
 
-def test_invalid_or_missing_citekey_is_generated() -> None:
+def test_missing_citekey_is_generated() -> None:
     bib = entry(
-        paper(
-            title="Attention Is All You Need",
-            authors=("Ashish Vaswani",),
-            year=2017,
-            citekey="bad key",
-        )
+        paper(title="Attention Is All You Need", authors=("Ashish Vaswani",), year=2017, citekey="")
     )
     assert bib.startswith("@misc{vaswaniAttentionAllYou2017,\n")
     assert entry(paper(citekey="")).startswith("@misc{Title,\n")
     assert entry(paper(), citekey="override").startswith("@misc{override,\n")
+
+
+def test_unsafe_stored_citekey_is_replaced_stably_and_reported() -> None:
+    problems: list[Problem] = []
+    hostile = "x^^5cinput^^7c^^22touch^^20PWNED^^22"
+    bib = entry(paper(citekey=hostile), problems=problems)
+    key = legacy_citekey(hostile)
+    assert re.fullmatch(r"x5cinput7c22touch20PWNED22-[0-9a-f]{6}", key)
+    assert bib.startswith(f"@misc{{{key},\n")
+    assert [p.describe() for p in problems] == [
+        f"{key}: citation key '{hostile}' is not safe for LaTeX ({KEY_RULE}); exported as '{key}'"
+    ]
+    # The same key in every export, whatever else is exported and in what order.
+    others = [paper(id=2, citekey="x5cinput7c22touch20PWNED22"), paper(id=3, citekey="a")]
+    for papers in ([paper(citekey=hostile), *others], [*others, paper(citekey=hostile)]):
+        assert key in pybtex.database.parse_string(dumps(papers, problems=[]), "bibtex").entries
+    # An unsafe override is not used either.
+    assert entry(paper(citekey="ok"), citekey="a{b", problems=[]).startswith("@misc{ok,\n")
 
 
 # --- dump / dumps ---------------------------------------------------------------------
@@ -529,12 +585,16 @@ def test_duplicate_keys_are_made_unique_case_insensitively() -> None:
     papers = [
         paper(id=1, title="First", citekey="smith2020"),
         paper(id=2, title="Second", citekey="Smith2020"),
-        paper(id=3, title="Third", citekey="bad key"),
+        paper(id=3, title="Third", citekey=""),
         paper(id=4, title="Third", citekey=""),
     ]
-    text = dumps(papers)
+    problems: list[Problem] = []
+    text = dumps(papers, problems=problems)
     keys = re.findall(r"^@misc\{([^,]+),", text, flags=re.MULTILINE)
     assert keys == ["smith2020", "Second", "Third", "Thirda"]
+    assert [p.describe() for p in problems] == [
+        "Second: citation key 'Smith2020' is taken by an earlier entry; exported as 'Second'"
+    ]
     # pybtex rejects case-insensitive duplicates: parsing proves uniqueness.
     assert len(pybtex.database.parse_string(text, "bibtex").entries) == 4
 
@@ -630,8 +690,21 @@ def _edge_case_papers() -> list[PaperData]:
     ]
 
 
-# The styles of texlive-base; plainnat needs natbib (texlive-latex-extra).
-STYLES = ["plain", "alpha", "unsrt", "abbrv", "ieeetr", "acm", "plainnat"]
+# The styles of texlive-base, and natbib's plainnat (texlive-latex-base).
+# plainnat warns "empty year" for the edge cases without a year: issue 9 (papers
+# filled with metadata, structured authors) makes them exportable without it.
+STYLES = [
+    "plain",
+    "alpha",
+    "unsrt",
+    "abbrv",
+    "ieeetr",
+    "acm",
+    pytest.param(
+        "plainnat",
+        marks=pytest.mark.xfail(reason="issue 9: plainnat warns on papers without a year"),
+    ),
+]
 
 
 def _run_bibtex(directory: Path, bib: str, style: str = "plain") -> str:

@@ -9,12 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readinglist.citekeys import (
-    FORBIDDEN_KEY_CHARS,
+    KEY_PUNCTUATION,
     base_citekey,
     family_name,
     fold_ascii,
     is_valid_citekey,
+    legacy_citekey,
     make_citekey,
+    make_unique,
+    safe_citekey,
 )
 
 # --- the default scheme ---------------------------------------------------------------
@@ -200,10 +203,21 @@ def test_taken_is_not_mutated() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["vaswani2017", "Vaswani:2017", "a.b-c_d", "x", "smith+jones/2020", "key@2020", "[x]"],
+    [
+        "vaswani2017",
+        "Vaswani:2017",
+        "a.b-c_d",
+        "x",
+        "smith+jones/2020",
+        "DBLP:conf/nips/VaswaniSPUJGKP17",
+        "2020ApJ...900..100S",
+        "10.1145/3292500.3330701",
+    ],
 )
 def test_valid_keys(key: str) -> None:
     assert is_valid_citekey(key)
+    assert safe_citekey(key) == key
+    assert legacy_citekey(key) == key
 
 
 @pytest.mark.parametrize(
@@ -218,15 +232,69 @@ def test_valid_keys(key: str) -> None:
         "a\x00b",
         "a\x7fb",
         "a\u00a0b",
-        *(f"a{c}b" for c in sorted(FORBIDDEN_KEY_CHARS)),
+        "a\n",
+        # What TeX, BibTeX or biber read as markup (^^5c is a backslash to TeX).
+        *(f"a{c}b" for c in "\"#%'(),={}~\\^$&@[]!?;*<>|`"),
+        "x^^5cinput^^7c^^22touch^^20PWNED^^22",
     ],
 )
 def test_invalid_keys(key: str) -> None:
     assert not is_valid_citekey(key)
 
 
-def test_forbidden_characters_are_the_documented_ones() -> None:
-    assert set("\"#%'(),={}~\\") == FORBIDDEN_KEY_CHARS
+def test_only_letters_digits_and_the_documented_punctuation_are_valid() -> None:
+    valid = {chr(c) for c in range(0x110000) if is_valid_citekey(chr(c))}
+    letters_digits = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    assert valid == letters_digits | set(KEY_PUNCTUATION)
+    assert set(KEY_PUNCTUATION) == set("-_:./+")
+
+
+# --- unsafe keys: imported and stored ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "safe"),
+    [
+        ("x^^5cinput^^7c^^22touch^^20PWNED^^22", "x5cinput7c22touch20PWNED22"),
+        ("Smith & Jones 2020", "SmithJones2020"),
+        ("Müller{2020}", "Muller2020"),
+        ("a\\input|b", "ainputb"),
+        ("%#~", ""),
+        ("中文", ""),
+    ],
+)
+def test_safe_citekey_keeps_only_safe_characters(key: str, safe: str) -> None:
+    assert safe_citekey(key) == safe
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_safe_citekey_is_valid_or_empty(key: str) -> None:
+    safe = safe_citekey(key)
+    assert safe == "" or is_valid_citekey(safe)
+    assert "^" not in safe and "\\" not in safe
+
+
+def test_legacy_key_is_stable_and_distinct() -> None:
+    key = legacy_citekey("smith^2020")
+    assert re.fullmatch(r"smith2020-[0-9a-f]{6}", key)
+    # A function of the stored key alone: every export writes the same key.
+    assert legacy_citekey("smith^2020") == key
+    # It never takes the plain key another paper may have.
+    assert key != "smith2020" and legacy_citekey("smith&2020") != key
+    assert re.fullmatch(r"key-[0-9a-f]{6}", legacy_citekey("{}"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1))
+def test_legacy_keys_are_valid(key: str) -> None:
+    assert is_valid_citekey(legacy_citekey(key))
+
+
+def test_make_unique_appends_letters() -> None:
+    assert make_unique("Key", set()) == "Key"
+    assert make_unique("Key", {"key"}) == "Keya"
+    assert make_unique("Key", {"key", "keya"}) == "Keyb"
 
 
 # --- properties -----------------------------------------------------------------------

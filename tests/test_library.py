@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from readinglist import db as dbmod
-from readinglist.core.query import Query
 from readinglist.core.backups import Backups
+from readinglist.core.query import Query
 from readinglist.library import Cancelled, ImportPlanner, Library, Progress, normalise_title
 from readinglist.records import ParsedPaper, ParseResult
 from readinglist.search import QuerySyntaxError

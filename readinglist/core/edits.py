@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ..citekeys import is_valid_citekey
+from ..citekeys import KEY_RULE, is_valid_citekey
 from ..db import Database, Note, Paper, utcnow
 from .identifiers import authors_sort, dump_list, normalise_arxiv, normalise_doi, normalise_title
 from .query import Query
@@ -127,7 +127,7 @@ class Edits:
         """Change a paper's citation key; raises ValueError if invalid or taken."""
         key = key.strip()
         if not is_valid_citekey(key):
-            raise ValueError(f"'{key}' is not a valid citation key (no spaces or {{}}(),=\\#%~\"')")
+            raise ValueError(f"'{key}' is not a valid citation key ({KEY_RULE})")
         with self.db.reader() as s:
             other = s.scalar(
                 select(Paper.id).where(Paper.citekey_lower == key.lower(), Paper.id != pid)

@@ -14,15 +14,28 @@ checked against real ``bibtex`` 0.99d, biber and pybtex):
 * Titles protect capitalisation word by word (``{YOLOv6}``, ``{T{\\"U}LU}``),
   never by double-bracing the whole title: :func:`protect_title`
   (:mod:`.title_case`).
-* ``url`` and ``doi`` are written verbatim (url.sty and biber read them so);
-  only characters that would break the entry (braces, whitespace) are
-  percent-encoded.
+* ``url``, ``doi`` and ``eprint`` are written verbatim (url.sty and biber
+  read them so), which makes them the fields TeX could read a command from:
+  each is validated (http/https/ftp URLs, ``10.NNNN/...`` DOIs, arXiv ids)
+  and everything TeX could misread is percent-encoded (:mod:`.verbatim`).
+  An invalid value is left out and reported.
+* Citation keys are safe by construction (:mod:`readinglist.citekeys`:
+  ASCII letters, digits and ``- _ : . / +``).  A stored key that is not
+  (a library from before the rule) is written as
+  :func:`~readinglist.citekeys.legacy_citekey`, which depends on the key
+  alone, so every export writes the same one; the change is reported.
+* Nothing from the data reaches the file unescaped: every other field is
+  text escaped by :func:`encode_text`, a number, or a constant.  No ``^``
+  is ever written (TeX reads ``^^5c`` as a backslash).
 * The user's note goes to ``annote`` and tags to ``keywords`` (the Zotero and
   JabRef convention); entries without authors get a ``key`` for sorting.
 
 This module writes the entries (:func:`entry`, :func:`entry_type`,
 :func:`dump`, :func:`dumps`); :func:`encode_text` and :func:`protect_title`
-are part of its API too and are re-exported here.  Everything is a pure
+are part of its API too and are re-exported here.  What an export changed
+or left out is reported as :class:`~readinglist.records.Problem` objects
+(``entry`` is the key written) in the list passed to :func:`dump`, or
+logged as warnings when there is none.  Everything is a pure
 function, and fast (100,000 papers with long abstracts take 1.5-3 s of CPU on
 a modest machine): authors, tags and venues are encoded once and cached,
 and :mod:`.latex_text` escapes text with C-level scans and a cache.
@@ -31,16 +44,21 @@ and :mod:`.latex_text` escapes text with C-level scans and a cache.
 from __future__ import annotations
 
 import io
+import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Protocol, TextIO
 
-from ..citekeys import STOPWORDS, is_valid_citekey, make_citekey
+from ..citekeys import KEY_RULE, STOPWORDS, is_valid_citekey, legacy_citekey, make_citekey
+from ..records import Problem, quoted
 from .latex_text import _clean, _escape, encode_text
 from .title_case import _RUN, protect_title
+from .verbatim import safe_arxiv_id, safe_doi, safe_url
 
 __all__ = ["Record", "dump", "dumps", "encode_text", "entry", "entry_type", "protect_title"]
+
+log = logging.getLogger(__name__)
 
 
 class Record(Protocol):
@@ -77,22 +95,32 @@ class Record(Protocol):
     def note(self) -> str: ...
 
 
-# Characters that would end a braced field or split the value in a URL/DOI;
-# they are percent-encoded, everything else is kept verbatim.
-_URL_UNSAFE = re.compile(r"[\s{}\x00-\x1f\x7f]")
+class _Warnings:
+    """Where an export's warnings go: the caller's list, or the log if it passed none."""
 
+    def __init__(self, problems: list[Problem] | None) -> None:
+        self.problems = problems
 
-def _percent_encode(match: re.Match[str]) -> str:
-    return "".join(f"%{b:02X}" for b in match.group().encode("utf-8"))
-
-
-def _verbatim(value: str) -> str:
-    """Return a URL/DOI/identifier unchanged except for entry-breaking characters."""
-    return _URL_UNSAFE.sub(_percent_encode, value.strip())
+    def __call__(self, citekey: str, message: str) -> None:
+        problem = Problem(message, entry=citekey)
+        if self.problems is None:
+            log.warning("%s", problem.describe())
+        else:
+            self.problems.append(problem)
 
 
 # "and" inside one author's name would split it into two people for BibTeX.
 _AND_WORD = re.compile(r"(?:^|\s)and(?:\s|$)", re.IGNORECASE)
+
+# Styles build labels from names and the "key" field: plainnat's
+# \bibitem[Name and Other(2024)] is kept in a BibTeX entry string of at most
+# 500 characters, and a longer one is cut, which breaks the document
+# ("Bibliography not compatible with author-year citations"), as does a
+# label too wide for TeX's boxes ("Dimension too large").  No person's name
+# comes near this length once escaped; a longer one is left out (reported).
+_MAX_NAME_LATEX = 200
+# Characters of the "key" field's word (it only sorts and labels).
+_MAX_KEY_WORD = 40
 
 
 # Authors, tags and venues recur across a library: cache their encoding.
@@ -103,11 +131,18 @@ def _format_name(name: str) -> str:
     if not name:
         return ""
     encoded = _escape(name)
+    if len(encoded) > _MAX_NAME_LATEX:
+        return ""
     if _AND_WORD.search(name) or name.count(",") > 2:
         # A corporate name ("Barnes and Noble") or one BibTeX cannot split:
         # braces make it a single last name, printed as is.
         return "{" + encoded + "}"
     return encoded
+
+
+def _too_long_names(authors: Sequence[str]) -> list[str]:
+    """Return the names of *authors* that :func:`_format_name` leaves out for their length."""
+    return [a for a in authors if not _format_name(a) and _clean(a).strip(" ,")]
 
 
 @lru_cache(maxsize=4096)
@@ -128,13 +163,6 @@ def _sort_key_word(title: str) -> str:
     return first
 
 
-def _arxiv_id(paper: Record) -> str:
-    arxiv = paper.arxiv_id.strip()
-    if arxiv[:6].lower() == "arxiv:":
-        arxiv = arxiv[6:].strip()
-    return _verbatim(arxiv)
-
-
 def entry_type(paper: Record) -> str:
     """Return the BibTeX entry type written for *paper*.
 
@@ -150,7 +178,7 @@ def entry_type(paper: Record) -> str:
         return "misc"
     # Judged on what would be written: a title of control characters is empty.
     complete = (
-        paper.year is not None
+        type(paper.year) is int
         and _encode_short(paper.venue)
         and _clean(paper.title)
         and any(_format_name(a) for a in paper.authors)
@@ -158,37 +186,52 @@ def entry_type(paper: Record) -> str:
     return kind if complete else "misc"
 
 
-def _citekey_for(paper: Record, taken: set[str]) -> str:
-    """Return the paper's stored key, or a fresh one if it is unusable or taken."""
-    key = paper.citekey.strip()
-    if is_valid_citekey(key) and key.lower() not in taken:
-        return key
-    return make_citekey(paper.authors, paper.title, paper.year, taken)
+def _citekey_for(paper: Record, taken: set[str], warn: _Warnings) -> str:
+    """Return the key to write for *paper*: its stored key, made safe and unique.
+
+    An unsafe stored key becomes its :func:`legacy_citekey` (stable across
+    exports); an empty one, or one an earlier entry took, a generated key.
+    """
+    stored = paper.citekey.strip()
+    key = legacy_citekey(stored) if stored else ""
+    if key and key.lower() not in taken:
+        chosen = key
+    else:
+        chosen = make_citekey(paper.authors, paper.title, paper.year, taken)
+    if key and key != stored:
+        warn(
+            chosen,
+            f"citation key {quoted(stored)} is not safe for LaTeX ({KEY_RULE});"
+            f" exported as '{chosen}'",
+        )
+    elif key and chosen != key:
+        warn(chosen, f"citation key '{key}' is taken by an earlier entry; exported as '{chosen}'")
+    return chosen
 
 
-def entry(paper: Record, citekey: str | None = None) -> str:
+def entry(
+    paper: Record, citekey: str | None = None, *, problems: list[Problem] | None = None
+) -> str:
     """Return one BibTeX entry for *paper*, ending in a newline.
 
     *citekey* overrides the stored key (the exporter passes a de-duplicated
-    one); an empty or invalid key is replaced by a generated one.
+    one); an empty or unsafe key is replaced as :func:`dump` replaces it.
+    What was changed or left out goes to *problems* (logged without it).
     """
+    warn = _Warnings(problems)
     if citekey is None or not is_valid_citekey(citekey):
-        citekey = _citekey_for(paper, set())
-    return _entry(paper, citekey)
-
-
-def _entry(paper: Record, citekey: str) -> str:
-    """Return the entry for *paper* under *citekey*, which is known to be valid."""
+        citekey = _citekey_for(paper, set(), warn)
     lines: list[str] = []
-    _add_entry(lines, paper, citekey)
+    _add_entry(lines, paper, citekey, warn)
     return "\n".join(lines)
 
 
-def _add_entry(lines: list[str], paper: Record, citekey: str) -> None:
+def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -> None:
     """Append the lines of *paper*'s entry to *lines*; the last one is ``"}\n"``.
 
     Joined with newlines, the lines of consecutive entries give each entry
     followed by a blank line, which lets :func:`dump` write many at once.
+    *citekey* is known to be safe.
     """
     kind = entry_type(paper)
     # Empty fields are skipped before calling anything, and lines are built
@@ -196,6 +239,13 @@ def _add_entry(lines: list[str], paper: Record, citekey: str) -> None:
     add = lines.append
     add(f"@{kind}{{{citekey},")
     names = [n for n in map(_format_name, paper.authors) if n] if paper.authors else []
+    if len(names) != len(paper.authors):  # blank names, or names too long (rare)
+        for name in _too_long_names(paper.authors):
+            warn(
+                citekey,
+                f"author name {quoted(name)} is too long for BibTeX"
+                f" (over {_MAX_NAME_LATEX} characters escaped); left out",
+            )
     if names:
         add(f"  author = {{{' and '.join(names)}}},")
     if paper.title:
@@ -208,9 +258,14 @@ def _add_entry(lines: list[str], paper: Record, citekey: str) -> None:
     elif kind == "inproceedings":
         add(f"  booktitle = {{{venue}}},")
     if paper.year is not None:
-        add(f"  year = {{{paper.year}}},")
+        # An int by the Record's type; a library written by something else
+        # could hold any text in the column, and this one is not escaped.
+        if type(paper.year) is int:
+            add(f"  year = {{{paper.year}}},")
+        else:
+            warn(citekey, f"year {quoted(str(paper.year))} is not a number; left out")
 
-    arxiv = _arxiv_id(paper) if paper.arxiv_id else ""
+    arxiv = _verbatim_field(paper.arxiv_id, safe_arxiv_id, "arXiv id", citekey, warn)
     if kind == "misc":
         # plain, plainnat and unsrtnat ignore eprint: say it in howpublished.
         if arxiv:
@@ -222,17 +277,18 @@ def _add_entry(lines: list[str], paper: Record, citekey: str) -> None:
     if arxiv:
         add(f"  eprint = {{{arxiv}}},")
         add("  archivePrefix = {arXiv},")
-    doi = _verbatim(paper.doi) if paper.doi else ""
+    doi = _verbatim_field(paper.doi, safe_doi, "DOI", citekey, warn)
     if doi:
         add(f"  doi = {{{doi}}},")
-    url = _verbatim(paper.url) if paper.url else ""
+    url = _verbatim_field(paper.url, safe_url, "URL (http, https or ftp)", citekey, warn)
     if url:
         add(f"  url = {{{url}}},")
     if not names:
         # plain.bst: "to sort, need author or key"; natbib also labels with it.
-        sort_word = _sort_key_word(paper.title)
+        sort_word = _sort_key_word(paper.title)[:_MAX_KEY_WORD]
         if not sort_word:
-            sort_word = citekey
+            # Printed as a label by alpha and natbib: "_" must be escaped.
+            sort_word = encode_text(citekey[:_MAX_KEY_WORD])
         elif not sort_word.isascii():
             # An ASCII run of letters and digits has nothing to escape.
             sort_word = encode_text(sort_word)
@@ -256,26 +312,52 @@ def _add_entry(lines: list[str], paper: Record, citekey: str) -> None:
     add("}\n")
 
 
+def _verbatim_field(
+    value: str,
+    make_safe: Callable[[str], str | None],
+    what: str,
+    citekey: str,
+    warn: _Warnings,
+) -> str:
+    """Return *value* made safe by *make_safe*, or "" (reported) if it is not a valid *what*."""
+    if not value:
+        return ""
+    safe = make_safe(value)
+    if safe is None:
+        warn(citekey, f"{quoted(value)} is not a valid {what}; left out")
+        return ""
+    return safe
+
+
 # Entries written to the file at once: one write per entry cost more than the
 # text it wrote, and a few hundred entries are a few hundred kilobytes.
 _BATCH = 256
 
 
-def dump(papers: Iterable[Record], fp: TextIO, *, taken: set[str] | None = None) -> int:
+def dump(
+    papers: Iterable[Record],
+    fp: TextIO,
+    *,
+    taken: set[str] | None = None,
+    problems: list[Problem] | None = None,
+) -> int:
     """Write *papers* to *fp* as BibTeX, a batch of entries at a time; return how many.
 
     Every entry is followed by a blank line, so output written in several
     calls (the library exports in chunks) is still separated properly.  Keys
     are made unique case-insensitively within the call, or across calls when
     the same *taken* set (lower-case keys, updated here) is passed each time.
+    Keys changed and values left out are appended to *problems*, or logged
+    as warnings when it is None.
     """
     seen = taken if taken is not None else set()
+    warn = _Warnings(problems)
     count = 0
     lines: list[str] = []
     for paper in papers:
-        key = _citekey_for(paper, seen)
+        key = _citekey_for(paper, seen, warn)
         seen.add(key.lower())
-        _add_entry(lines, paper, key)
+        _add_entry(lines, paper, key, warn)
         count += 1
         if count % _BATCH == 0:
             fp.write("\n".join(lines) + "\n")
@@ -285,8 +367,8 @@ def dump(papers: Iterable[Record], fp: TextIO, *, taken: set[str] | None = None)
     return count
 
 
-def dumps(papers: Iterable[Record]) -> str:
-    """Return *papers* as the text of a ``.bib`` file."""
+def dumps(papers: Iterable[Record], *, problems: list[Problem] | None = None) -> str:
+    """Return *papers* as the text of a ``.bib`` file (*problems*: see :func:`dump`)."""
     out = io.StringIO()
-    dump(papers, out)
+    dump(papers, out, problems=problems)
     return out.getvalue()

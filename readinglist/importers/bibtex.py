@@ -6,6 +6,15 @@ entry costs that entry only and is reported as a :class:`Problem` with its line
 and key.  Field values are LaTeX; they are turned into Unicode text with
 :func:`readinglist.latex.latex_fragments_to_text` (braces are all grouping
 there), except ``url`` and ``doi``, which are verbatim in BibTeX.
+
+Citation keys are the exception to "import as written": a key is pasted
+into the user's LaTeX documents and the ``.aux``/``.bbl`` files, where TeX
+runs what it reads (``^^5cinput|"cmd"`` is ``\\input|"cmd"`` to TeX).  A key
+that is not safe (:func:`readinglist.citekeys.is_valid_citekey`) is replaced
+here by its safe characters (:func:`~readinglist.citekeys.safe_citekey`),
+made unique among the file's keys, or by a generated key when none are left,
+and the change is reported as a :class:`Problem` naming the line and the old
+and new keys.
 """
 
 from __future__ import annotations
@@ -27,9 +36,10 @@ from bibtexparser.model import (
     ParsingFailedBlock,
 )
 
+from readinglist.citekeys import KEY_RULE, is_valid_citekey, make_citekey, make_unique, safe_citekey
 from readinglist.importers.hfpage import extract_links
 from readinglist.latex import latex_fragments_to_text
-from readinglist.records import InputError, ParsedPaper, ParseResult, Problem
+from readinglist.records import InputError, ParsedPaper, ParseResult, Problem, quoted
 
 __all__ = ["FORMAT", "looks_like", "parse"]
 
@@ -166,11 +176,21 @@ def _fields(entry: Entry) -> dict[str, str]:
     return fields
 
 
+def _entry_name(key: str) -> str | None:
+    """Return *key* as it may appear in a message: as is if printable, else quoted."""
+    if not key:
+        return None
+    # A hostile key may hold terminal escape sequences or be very long.
+    return key if key.isprintable() and len(key) <= 60 else quoted(key)
+
+
 def _paper(entry: Entry) -> ParsedPaper | Problem:
     fields = _fields(entry)
     title = _text(fields.get("title", ""))
     if not title:
-        return Problem("entry has no title; skipped", line=_line(entry), entry=entry.key or None)
+        return Problem(
+            "entry has no title; skipped", line=_line(entry), entry=_entry_name(entry.key)
+        )
     year_match = _YEAR_RE.search(fields.get("year", "") or fields.get("date", ""))
     venue = next(
         (
@@ -203,17 +223,57 @@ def _failure(block: ParsingFailedBlock) -> Problem:
     """A Problem describing a block bibtexparser could not parse."""
     raw = block.raw or ""
     key_match = _KEY_IN_RAW_RE.match(raw.lstrip())
-    key = key_match.group(1) if key_match else None
+    key = _entry_name(key_match.group(1)) if key_match else None
     reason = getattr(block.error, "abort_reason", "") or str(block.error)
     reason = _one_line(str(reason)) or type(block.error).__name__
     return Problem(f"could not parse entry ({reason}); skipped", line=_line(block), entry=key)
 
 
-def _add(result: ParseResult, item: ParsedPaper | Problem) -> None:
+def _make_key_safe(paper: ParsedPaper, taken: set[str]) -> Problem | None:
+    """Replace an unsafe citation key of *paper* by a safe one; return the notice.
+
+    *taken* holds the file's keys in lower case (updated here), so the new
+    key is unique in the file.  The import makes keys unique against the
+    library as well, generating a new one on a clash.
+    """
+    old = paper.citekey
+    if not old or is_valid_citekey(old):
+        return None
+    safe = safe_citekey(old)
+    if safe:
+        new = make_unique(safe, taken)
+    else:
+        new = make_citekey(paper.authors, paper.title, paper.year, taken)
+    taken.add(new.lower())
+    paper.citekey = new
+    return Problem(
+        f"citation key {quoted(old)} is not safe for LaTeX ({KEY_RULE}); changed to '{new}'",
+        line=paper.line,
+        entry=new,
+    )
+
+
+def _add(result: ParseResult, item: ParsedPaper | Problem, taken: set[str]) -> None:
     if isinstance(item, ParsedPaper):
         result.papers.append(item)
+        notice = _make_key_safe(item, taken)
+        if notice is not None:
+            result.problems.append(notice)
     else:
         result.problems.append(item)
+
+
+def _file_keys(blocks: list[Block]) -> set[str]:
+    """Return the lower-case keys of the file's entries (a changed key must avoid them)."""
+    keys: set[str] = set()
+    for block in blocks:
+        if isinstance(block, DuplicateFieldKeyBlock) and isinstance(
+            block.ignore_error_block, Entry
+        ):
+            block = block.ignore_error_block
+        if isinstance(block, Entry) and block.key:
+            keys.add(block.key.lower())
+    return keys
 
 
 def parse(text: str, name: str) -> ParseResult:
@@ -231,9 +291,10 @@ def parse(text: str, name: str) -> ParseResult:
         # caller's contract is "ParseResult or InputError".
         raise InputError(f"{name}: could not parse BibTeX ({_one_line(str(exc))})") from exc
     result = ParseResult(format=FORMAT)
+    taken = _file_keys(library.blocks)
     for block in library.blocks:
         if isinstance(block, Entry):
-            _add(result, _paper(block))
+            _add(result, _paper(block), taken)
         elif isinstance(block, DuplicateBlockKeyBlock):
             previous = _line(block.previous_block)
             where = f" (first used on line {previous})" if previous else ""
@@ -241,7 +302,7 @@ def parse(text: str, name: str) -> ParseResult:
                 Problem(
                     f"duplicate citation key{where}; entry skipped",
                     line=_line(block),
-                    entry=block.key,
+                    entry=_entry_name(block.key),
                 )
             )
         elif isinstance(block, DuplicateFieldKeyBlock) and isinstance(
@@ -251,16 +312,16 @@ def parse(text: str, name: str) -> ParseResult:
             # first value (what BibTeX itself uses) and say so.
             entry = block.ignore_error_block
             item = _paper(entry)
-            _add(result, item)
             if isinstance(item, ParsedPaper):
                 keys = ", ".join(sorted(block.duplicate_keys))
                 result.problems.append(
                     Problem(
                         f"duplicate field {keys}; kept the first value",
                         line=_line(entry),
-                        entry=entry.key or None,
+                        entry=_entry_name(entry.key),
                     )
                 )
+            _add(result, item, taken)
         elif isinstance(block, ParsingFailedBlock):
             result.problems.append(_failure(block))
     if not result.papers and not result.problems:
