@@ -265,6 +265,49 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path: Path) -> None:
         ours.close()
 
 
+def test_bulk_writer_long_postings_match_whoosh(tmp_path: Path) -> None:
+    # Postings past 254 occurrences or position 65535 take PositionsFormat's
+    # long form, encoded apart from the bulk-built short ones.
+    docs = [
+        IndexDoc(1, 1, "alpha beta", abstract="alpha " * 300 + "beta gamma"),
+        IndexDoc(2, 1, "beta", abstract=" ".join(f"w{i % 300}" for i in range(66_000)) + " gamma"),
+        IndexDoc(3, 1, "gamma", abstract="alpha beta the alpha"),
+        IndexDoc(4, 1, "delta", abstract="delta " * 255),
+    ]
+    ours = SearchIndex(tmp_path / "ours")
+    assert ours.index(docs, replace=False) == 4
+    reference = _whoosh_reference(tmp_path / "theirs", docs)
+    try:
+        expected = _dump(reference)
+        assert _dump(ours._ix) == expected
+        assert expected["abstract:b'w299'"][0][2][-1] == 65_999
+    finally:
+        reference.close()
+        ours.close()
+
+
+def test_bulk_writer_shared_terms_match_whoosh(tmp_path: Path) -> None:
+    # Keys shared by several documents (cite keys differing in case only),
+    # tags on many documents, and empty values.
+    docs = [
+        IndexDoc(
+            n, 1, f"title {n}", citekey=("Smith2020" if n % 2 else "smith2020") if n < 12 else ""
+        )
+        for n in range(1, 40)
+    ]
+    docs = [IndexDoc(**{**d.__dict__, "tags": ["shared", f"t{d.id % 3}"]}) for d in docs]
+    ours = SearchIndex(tmp_path / "ours")
+    assert ours.index(docs, replace=False) == len(docs)
+    reference = _whoosh_reference(tmp_path / "theirs", docs)
+    try:
+        expected = _dump(reference)
+        assert _dump(ours._ix) == expected
+        assert len(expected["citekey:b'smith2020'"]) == 11
+    finally:
+        reference.close()
+        ours.close()
+
+
 def test_updates_deletes_and_merges_keep_postings_right(tmp_path: Path) -> None:
     docs = _corpus(120, seed=2)
     ix = SearchIndex(tmp_path / "ix")
@@ -395,6 +438,24 @@ def test_a_failed_document_leaves_no_postings(tmp_path: Path) -> None:
             assert _dump(ix._ix) == _dump(reference)
         finally:
             reference.close()
+    finally:
+        ix.close()
+
+
+def test_a_failing_document_source_leaves_the_index_usable(tmp_path: Path) -> None:
+    # Documents stream into the writer: a source failing half-way through a
+    # chunk cancels that chunk (releasing the index's lock) and is raised.
+    def failing() -> Iterator[IndexDoc]:
+        yield from _corpus(5)
+        raise RuntimeError("the database went away")
+
+    ix = SearchIndex(tmp_path / "index")
+    try:
+        with pytest.raises(RuntimeError, match="went away"):
+            ix.index(failing(), replace=False)
+        assert ix.doc_count() == 0
+        assert ix.index(_corpus(3), replace=False) == 3
+        assert ix.doc_count() == 3
     finally:
         ix.close()
 

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from .. import importers
@@ -40,6 +40,9 @@ __all__ = ["ImportPlanner", "ImportReport", "Importer", "Known", "expand_paths"]
 
 # Rows per INSERT statement during an import (bounds the memory it needs).
 INSERT_BATCH = 2000
+# The papers table: the planned rows are complete, so they go in as a Core
+# insert, without the ORM's per-row bookkeeping.
+_PAPERS = cast(Table, Paper.__table__)
 
 
 def expand_paths(paths: Sequence[Path]) -> list[Path]:
@@ -427,7 +430,7 @@ class Importer:
             if len(rows) >= INSERT_BATCH:
                 # Insert as we go: one giant executemany holds a second copy
                 # of every row's parameters at once.
-                s.execute(insert(Paper), rows)
+                s.execute(insert(_PAPERS), rows)
                 rows.clear()
             tag_links.extend((pid, t) for t in item.tags)
             if item.note.strip():
@@ -436,7 +439,7 @@ class Importer:
                 )
             report.added.append(pid)
         if rows:
-            s.execute(insert(Paper), rows)
+            s.execute(insert(_PAPERS), rows)
         if tag_links:
             tag_ids = ensure_tags(s, {t for _, t in tag_links})
             s.execute(

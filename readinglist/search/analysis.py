@@ -149,8 +149,23 @@ class WordAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped.
         bterms = self._bterms
         return tuple(t for t in map(bterms.__getitem__, self._regex.findall(chunk)) if t)
 
-    def _first_kept(self, chunks: list[str]) -> int:
-        """Position of the first word that is not a stop word (counting stop words)."""
+    def chunk_terms(self, chunk: str) -> tuple[bytes, ...]:
+        """The terms (UTF-8) of the words in *chunk*, a whitespace-free piece of text.
+
+        Stop words are left out.  Cached: a text's chunks ("However,",
+        "(LLMs)") repeat across papers far more than they vary.
+        """
+        return self._chunks[chunk]
+
+    def first_position(self, chunks: Sequence[str]) -> int:
+        """The position of the first indexed word of the text split into *chunks*.
+
+        StopFilter's renumbering: the first kept word keeps its position
+        (stop words before it count), and the words after it follow on
+        without gaps, so the k-th indexed word is at ``first_position + k``.
+        """
+        if self.stoplist is None:
+            return 0
         pos = 0
         for chunk in chunks:
             for word in self._regex.findall(chunk):
@@ -163,18 +178,17 @@ class WordAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped.
         """Return the number of indexed words and ``{term: [positions]}`` for *text*.
 
         Exactly what ``__call__(text, positions=True)`` yields, grouped by
-        term, with terms UTF-8 encoded as the index stores them.
+        term, with terms UTF-8 encoded as the index stores them.  Built from
+        :meth:`chunk_terms` and :meth:`first_position`, as the bulk writer
+        builds its postings.
         """
         chunks = text.split()
         terms = list(itertools.chain.from_iterable(map(self._chunks.__getitem__, chunks)))
         if not terms:
             return 0, {}
-        # StopFilter's renumbering: the first kept word keeps its position,
-        # the rest follow on without gaps.
-        start = self._first_kept(chunks) if self.stoplist is not None else 0
         out: dict[bytes, list[int]] = {}
         get = out.get
-        for pos, term in enumerate(terms, start):
+        for pos, term in enumerate(terms, self.first_position(chunks)):
             seen = get(term)
             if seen is None:
                 out[term] = [pos]

@@ -196,39 +196,45 @@ class SearchIndex:
         added without the per-document delete that an update costs.  A writer
         holds its segment's postings in memory until it commits, so a large
         batch is committed every :data:`DOCS_PER_COMMIT` documents: memory
-        stays flat however many papers an import brings.  A cancel stops
-        before the next commit (chunks already committed stay, and the
-        caller's stamp says the index is not in step).
+        stays flat however many papers an import brings.  Documents go to the
+        writer as they come (its postings are compact arrays), not through a
+        list of a commit's worth of documents.  A cancel stops before the
+        next commit (chunks already committed stay, and the caller's stamp
+        says the index is not in step).  A failure cancels the uncommitted
+        chunk and is raised.
         """
         count = 0
-        batch: list[IndexDoc] = []
-        for doc in docs:
-            if cancelled is not None and count % 500 == 0 and cancelled():
-                return 0
-            batch.append(doc)
-            count += 1
-            if progress is not None and count % 1000 == 0:
-                progress(count)
-            if len(batch) >= DOCS_PER_COMMIT:
-                self._write(batch, replace)
-                batch = []
-        if batch:
-            self._write(batch, replace)
-        return count
-
-    def _write(self, docs: list[IndexDoc], replace: bool) -> None:
-        """Add *docs* in one writer and commit."""
-        writer = self._writer()
+        writer: _BulkWriter | None = None
+        ids: list[int] = []
         try:
             for doc in docs:
+                if cancelled is not None and count % 500 == 0 and cancelled():
+                    return 0
+                if writer is None:
+                    writer = self._writer()
                 writer.add_fields(_fields_of(doc))
-            if replace:
-                # The old versions, all at once (they are in committed segments only).
-                writer.delete_unique("pid", [doc.id for doc in docs])
-        except BaseException:
-            if not writer.is_closed:  # add_fields() may have given up on it already.
+                ids.append(doc.id)
+                count += 1
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+                if len(ids) >= DOCS_PER_COMMIT:
+                    self._commit(writer, ids, replace)
+                    writer, ids = None, []
+            if writer is not None:
+                self._commit(writer, ids, replace)
+                writer = None
+        finally:
+            # add_fields() may have given up on it already.
+            if writer is not None and not writer.is_closed:
                 writer.cancel()
-            raise
+        return count
+
+    @staticmethod
+    def _commit(writer: _BulkWriter, ids: list[int], replace: bool) -> None:
+        """Commit *writer*, which added *ids* (and, if *replace*, deletes their old versions)."""
+        if replace:
+            # The old versions, all at once (they are in committed segments only).
+            writer.delete_unique("pid", ids)
         writer.commit()
 
     def delete(self, ids: Iterable[int]) -> None:
