@@ -89,3 +89,31 @@ def test_a_tag_view_walks_the_list_only_when_the_tag_is_common(
         assert library.reads._dense(s, 50, 50)  # expect to read ~101 papers
         assert not library.reads._dense(s, 1, 50)  # ~5,050
         assert not library.reads._dense(s, 0, 50)
+
+
+def test_counts_agree_with_the_listing_whichever_way_they_are_taken(
+    library: Library, sample_path: Path
+) -> None:
+    # "All" is counted as the table less the trash, a tag from its links less the
+    # trashed ones: both must match listing the ids, with papers in the trash.
+    library.import_file(sample_path)
+    ids = library.query_ids(Query())
+    library.add_tags(ids[::2], ["even"])
+    library.add_tags(ids[:7], ["first"])
+    library.trash(ids[:5])
+    library.set_starred(ids[3:30])
+    for q in (
+        Query(),
+        Query(trashed=True),
+        Query(tags=("even",)),
+        Query(tags=("first",)),
+        Query(tags=("FIRST",)),
+        Query(tags=("missing",)),
+        Query(tags=("even",), trashed=True),
+        Query(tags=("even", "first")),
+        Query(tags=("even",), starred=True),
+        Query(starred=True),
+    ):
+        assert library.count(q) == len(library.query_ids(q)), q
+    assert library.count(Query()) == len(ids) - 5
+    assert library.count(Query(tags=("first",))) == 2
