@@ -332,11 +332,17 @@ class Library:
         return self.exports.to_file(ids, target, fmt, progress)
 
 
-def _refuse_if_open(folder: Path) -> None:
-    """Raise when a Reading List window holds *folder* (its lock file names a live process)."""
+def _refuse_if_open(folder: Path, allow_pid: int | None = None) -> None:
+    """Raise when a Reading List window holds *folder* (its lock file names a live process).
+
+    *allow_pid* is the caller's own process: the window that holds the lock
+    and has closed its library to restore or salvage it.
+    """
     lock = folder / "readinglist.lock"
     try:
         pid = int(lock.read_text("utf-8").split()[0])
+        if pid == allow_pid:
+            return
         os.kill(pid, 0)
     except (OSError, ValueError, IndexError):
         return  # no lock, a stale one, or one we cannot read: nobody to disturb
@@ -351,24 +357,32 @@ def _drop_index(folder: Path) -> None:
 
 
 def restore_backup(
-    folder: Path, name: str | None = None, progress: Progress | None = None
+    folder: Path,
+    name: str | None = None,
+    progress: Progress | None = None,
+    *,
+    allow_pid: int | None = None,
 ) -> Restored:
     """Put a snapshot (the newest by default) in place of *folder*'s database.
 
     Works on a library that cannot be opened; refuses while a window has it
-    open.  The replaced database is kept aside, the index rebuilt at next open.
+    open (other than process *allow_pid*, which has closed it).  The replaced
+    database is kept aside, the index rebuilt at next open.
     """
     folder = Path(folder)
-    _refuse_if_open(folder)
+    _refuse_if_open(folder, allow_pid)
     backups = Backups(folder, folder / DB_NAME)
     snapshot = backups.find(name)
     return backups.restore(snapshot, progress=progress, on_restored=lambda: _drop_index(folder))
 
 
-def salvage_library(folder: Path) -> Salvaged:
-    """Copy what the damaged database of *folder* still holds into a new one."""
+def salvage_library(folder: Path, *, allow_pid: int | None = None) -> Salvaged:
+    """Copy what the damaged database of *folder* still holds into a new one.
+
+    Refuses while a window other than process *allow_pid* has the library open.
+    """
     folder = Path(folder)
-    _refuse_if_open(folder)
+    _refuse_if_open(folder, allow_pid)
     db_path = folder / DB_NAME
     if not db_path.exists():
         raise BackupError(f"{db_path}: there is no database to salvage")

@@ -54,6 +54,13 @@ class Actions(QObject):
         )
         self.import_sample = a("Load &sample papers", t.load_sample, None, "inbox")
         self.export = a("&Export BibTeX…", t.export_dialog, "Ctrl+E", "export", "Export BibTeX")
+        b = w.backups
+        self.backup_now = a(
+            "&Back up now", b.back_up_now, None, None, "Take a backup of the library now"
+        )
+        self.restore_backup = a(
+            "&Restore from backup…", b.restore_dialog, None, None, "Put a backup in place"
+        )
         self.quit = a("&Quit", w.close, QKeySequence.StandardKey.Quit)
         self.undo = w.undo_stack.createUndoAction(w, "&Undo")
         self.undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -180,7 +187,19 @@ class Actions(QObject):
     def build_menus(self, bar: QMenuBar) -> None:
         """Fill the menu bar: File, Edit, Paper, View, Tools, Help."""
         menus: list[tuple[str, list[QAction | None]]] = [
-            ("&File", [self.import_, self.import_sample, self.export, None, self.quit]),
+            (
+                "&File",
+                [
+                    self.import_,
+                    self.import_sample,
+                    self.export,
+                    None,
+                    self.backup_now,
+                    self.restore_backup,
+                    None,
+                    self.quit,
+                ],
+            ),
             (
                 "&Edit",
                 [

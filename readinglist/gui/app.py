@@ -1,4 +1,10 @@
-"""Start-up of the desktop app: QApplication, logging, error dialogs, one instance per library."""
+"""Start-up of the desktop app: QApplication, logging, error dialogs, one instance per library.
+
+:func:`start` locks the library folder and opens it (through recovery when
+its database is not whole, :mod:`.recovery`) into a :class:`~.session.Session`;
+:func:`run` runs the event loop with the quit signals watched and closes
+everything after it; :func:`main` is both.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,19 @@ import logging
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QLockFile, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import APP_ID, APP_NAME, __version__
-from ..db import DatabaseError
-from ..library import Library
 from ..paths import log_dir, resolve_library_dir
+from .errors import classify
 from .icons import icon
-from .main_window import MainWindow
+from .recovery import EXIT_ENVIRONMENT, acquire_lock, open_library
+from .session import Session, SignalWatcher
 
 log = logging.getLogger("readinglist")
 ORG = "ReadingList"
@@ -29,12 +34,17 @@ ORG = "ReadingList"
 def setup_logging() -> Path:
     """Log to a rotating file in the user log folder; return its path."""
     path = log_dir() / "readinglist.log"
+    root = logging.getLogger("readinglist")
+    root.setLevel(logging.INFO)
+    for old in [h for h in root.handlers if isinstance(h, RotatingFileHandler)]:
+        if Path(old.baseFilename) == path.resolve():
+            return path  # Started before (a second start in one process): already logging.
+        # The log folder moved (another XDG_CACHE_HOME): log there, and close the old file.
+        root.removeHandler(old)
+        old.close()
     handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("readinglist")
-    if not any(isinstance(h, RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    root.addHandler(handler)
     return path
 
 
@@ -43,18 +53,29 @@ def install_excepthook(log_path: Path) -> None:
 
     Qt calls Python slots from its event loop; an exception there would only
     be printed to a terminal nobody sees, so we catch it here instead and the
-    window stays usable.
+    window stays usable.  The environment's faults (a read-only folder, a
+    full disk: :func:`readinglist.gui.errors.classify`) get their one line;
+    only a bug gets "Something went wrong" and a traceback.
     """
 
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             QApplication.quit()
             return
+        failure = classify(exc)
         text = "".join(traceback.format_exception(kind, exc, tb))
-        log.error("unhandled exception\n%s", text)
+        if failure.bug:
+            log.error("unhandled exception\n%s", text)
+        else:
+            log.warning("%s", failure.message)
         app = QApplication.instance()
         if app is None or os.environ.get("READINGLIST_NO_ERROR_DIALOG"):
             sys.__excepthook__(kind, exc, tb)
+            return
+        if not failure.bug:
+            box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, failure.message)
+            box.setTextFormat(Qt.TextFormat.PlainText)
+            box.exec()
             return
         box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, f"Something went wrong: {exc}")
         box.setTextFormat(Qt.TextFormat.PlainText)
@@ -99,37 +120,28 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def acquire_lock(folder: Path) -> QLockFile | None:
-    """Lock the library folder for this process; None when another instance holds it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = QLockFile(str(folder / "readinglist.lock"))
-    # A lock left by a crashed process is taken over after Qt finds it stale.
-    lock.setStaleLockTime(0)
-    if lock.tryLock(200):
-        return lock
-    return None
+#: What :func:`start` opened (the session's ``app``, ``window``, ``lib`` and ``lock``).
+Started = Session
 
 
-@dataclass
-class Started:
-    """What :func:`start` opened: close them in reverse order."""
-
-    app: QApplication
-    window: MainWindow
-    lib: Library
-    lock: QLockFile
-
-
-def start(library: str | None = None) -> Started | int:
+def start(library: str | None = None) -> Session | int:
     """Open the library and show its window; an exit status when that is impossible.
 
-    The benchmark's start-up figure calls this too, so it times what users wait for.
+    A missing, empty or damaged database is not opened: one dialog names it
+    and offers restore, salvage, another library or quit
+    (:func:`~readinglist.gui.recovery.open_library`).  The benchmark's
+    start-up figure calls this too, so it times what users wait for.
     """
     log_path = setup_logging()
     app = make_app()
     install_excepthook(log_path)
     folder = resolve_library_dir(library)
-    lock = acquire_lock(folder)
+    try:
+        lock = acquire_lock(folder)
+    except OSError as exc:
+        # The folder cannot even be made (read-only parent, a file in the way).
+        QMessageBox.warning(None, APP_NAME, classify(exc, folder).message)
+        return EXIT_ENVIRONMENT
     if lock is None:
         QMessageBox.warning(
             None,
@@ -138,16 +150,30 @@ def start(library: str | None = None) -> Started | int:
             "Switch to that window, or start with --library to open another library.",
         )
         return 1
-    try:
-        lib = Library(folder, sync_index=False, background_index=True)
-    except DatabaseError as exc:
-        QMessageBox.critical(None, APP_NAME, str(exc))
-        lock.unlock()
-        return 2
-    window = MainWindow(lib)
-    window.show()
+    opened = open_library(folder, lock)
+    if isinstance(opened, int):
+        return opened
+    session = Session(app, opened)
     tune_gc()
-    return Started(app, window, lib, lock)
+    return session
+
+
+def run(session: Session, *, quit_after_ms: int | None = None) -> int:
+    """Run the event loop of a started *session*; close everything after it.
+
+    SIGTERM, SIGINT and SIGHUP save the note being typed and quit cleanly.
+    """
+    env_quit = os.environ.get("READINGLIST_QUIT_AFTER_MS")
+    delay = quit_after_ms if quit_after_ms is not None else int(env_quit) if env_quit else None
+    if delay is not None:
+        QTimer.singleShot(delay, lambda: session.window.close())
+    watcher = SignalWatcher(session.save_and_quit)
+    try:
+        status = session.app.exec()
+    finally:
+        watcher.uninstall()
+        session.close()
+    return int(status)
 
 
 def main(library: str | None = None, *, quit_after_ms: int | None = None) -> int:
@@ -155,14 +181,4 @@ def main(library: str | None = None, *, quit_after_ms: int | None = None) -> int
     started = start(library)
     if isinstance(started, int):
         return started
-    env_quit = os.environ.get("READINGLIST_QUIT_AFTER_MS")
-    delay = quit_after_ms if quit_after_ms is not None else int(env_quit) if env_quit else None
-    if delay is not None:
-        QTimer.singleShot(delay, started.window.close)
-    try:
-        status = started.app.exec()
-    finally:
-        started.window.shutdown()
-        started.lib.close()
-        started.lock.unlock()
-    return int(status)
+    return run(started, quit_after_ms=quit_after_ms)

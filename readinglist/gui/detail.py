@@ -12,7 +12,8 @@ Safety: titles, abstracts and links come from files and web pages, so they
 are never interpreted as HTML.  Text goes in through
 ``QTextDocument.setPlainText`` or ``QLabel`` in plain-text mode; the one
 rich-text label (the links) is built only from ``html.escape``'d values, and
-only http, https and file URLs are ever opened.
+links open only through :func:`readinglist.gui.links.open_url` (http and https
+at once, a file after the user confirms, nothing else).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
-    QDesktopServices,
     QFont,
     QKeyEvent,
     QPalette,
@@ -69,12 +69,21 @@ from ..core.tags import parse_tag_list
 from ..records import PaperData
 from ..search import SearchResult, highlight_spans
 from .icons import icon
+from .links import SAFE_SCHEMES, is_safe_url, open_url
+
+__all__ = [
+    "EMPTY_TEXT",
+    "HIT_PROPERTY",
+    "NOTE_SAVE_DELAY_MS",
+    "SAFE_SCHEMES",
+    "DetailPane",
+    "is_safe_url",
+    "links_html",
+    "paper_links",
+]
 
 # Autosave delay after the last keystroke in the note editor.
 NOTE_SAVE_DELAY_MS = 800
-# The only URL schemes the links label will open.  Anything else (javascript:,
-# data:, custom handlers that launch programs...) is shown but never opened.
-SAFE_SCHEMES = frozenset({"http", "https", "file"})
 # Set on the character format of every highlighted search hit, so code (and
 # tests) can find hits without comparing colours.
 HIT_PROPERTY = QTextFormat.Property.UserProperty.value + 1
@@ -89,17 +98,6 @@ _MAX_LINK_CHARS = 64
 
 NOTE_PLACEHOLDER = "Write a note in Markdown — saved automatically"
 EMPTY_TEXT = "Select a paper to see its details"
-
-
-def is_safe_url(url: str) -> bool:
-    """Return True if *url* may be opened: an http(s) URL with a host or a file URL."""
-    qurl = QUrl(url.strip(), QUrl.ParsingMode.StrictMode)
-    if not qurl.isValid():
-        return False
-    scheme = qurl.scheme().lower()
-    if scheme in {"http", "https"}:
-        return bool(qurl.host())
-    return scheme == "file" and bool(qurl.path())
 
 
 def paper_links(paper: PaperData) -> list[str]:
@@ -718,10 +716,8 @@ class DetailPane(QWidget):
         self._citekey.setText(self._paper.citekey if self._paper is not None else "")
 
     def open_link(self, url: str) -> bool:
-        """Open *url* in the desktop's handler if it is http(s) or file; return whether opened."""
-        if not is_safe_url(url):
-            return False
-        return QDesktopServices.openUrl(QUrl(url.strip(), QUrl.ParsingMode.StrictMode))
+        """Open *url* if it is http(s), or a file the user confirms; return whether opened."""
+        return open_url(self, url)
 
     # --- header ----------------------------------------------------------------
 

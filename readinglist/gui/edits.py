@@ -3,7 +3,8 @@
 Owns :class:`EditController`, which turns the user's edits of the selected
 papers (toolbar, menus, keys, the detail pane) into undoable commands
 (:mod:`readinglist.gui.commands`) pushed on the window's undo stack, asks
-for tags, and confirms what cannot be undone (emptying the trash).  Rules
+for tags, and confirms what cannot be undone (emptying the trash, which
+runs in the background after a backup).  Rules
 about what an edit means live in the core; nothing here writes directly
 except the edits that are deliberately not undoable.
 """
@@ -14,13 +15,16 @@ from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QStatusBar, QWidget
 
+from ..core.backups import Snapshot
 from ..core.query import Query
 from ..core.tags import parse_tag_list
 from ..library import Library
+from .backups import BackupController
 from .commands import NoteCommand, SetFlagCommand, SetTagsCommand, TagCommand, TrashCommand
 from .detail import DetailPane
+from .recovery import snapshot_label
 from .widgets import ask_tags
 
 __all__ = ["EditController"]
@@ -35,12 +39,16 @@ class EditController(QObject):
         undo_stack: QUndoStack,
         window: QWidget,
         selected_ids: Callable[[], list[int]],
+        backups: BackupController,
+        status_bar: QStatusBar,
     ) -> None:
         super().__init__(window)
         self._lib = lib
         self.undo_stack = undo_stack
         self._window = window
         self._selected_ids = selected_ids
+        self._backups = backups
+        self._status_bar = status_bar
 
     def push(self, command: QUndoCommand) -> None:
         """Do *command* (its redo runs now) and make it undoable."""
@@ -132,20 +140,42 @@ class EditController(QObject):
         if ids:
             self.push(TrashCommand(self._lib, ids, restore=True))
 
-    def empty_trash(self) -> None:
-        """Delete every trashed paper for good, after asking."""
+    def empty_trash(self) -> bool:
+        """Delete every trashed paper for good, after asking; False when not started.
+
+        A snapshot is taken first (up to seconds for a large library), so
+        both run in the background; if no snapshot can be taken the trash is
+        left as it is and the user is told why.
+        """
         n = self._lib.count(Query(trashed=True))
         if n == 0:
-            return
+            return False
         answer = QMessageBox.question(
             self._window,
             "Empty trash",
-            f"Delete {n} paper(s) in the trash for good? This cannot be undone.",
+            f"Delete {n} paper(s) in the trash for good? This cannot be undone here; "
+            "a backup of the library is taken first.",
         )
-        if answer == QMessageBox.StandardButton.Yes:
-            self._lib.empty_trash()
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        lib = self._lib
+
+        def done(snapshot: Snapshot, purged: list[int]) -> None:
             # Trash commands on the stack refer to papers that no longer exist.
             self.undo_stack.clear()
+            self._status_bar.showMessage(
+                f"Deleted {len(purged)} paper(s) for good; the backup from "
+                f"{snapshot_label(snapshot)} still has them (File → Restore from backup…).",
+                15_000,
+            )
+
+        return self._backups.run_guarded(
+            "empty-trash",
+            "Emptying the trash…",
+            lib.empty_trash,
+            done,
+            refused="The trash was not emptied",
+        )
 
     # --- the detail pane's fields -------------------------------------------------------
 

@@ -9,13 +9,17 @@ user-visible *job* allowed at a time; and :class:`IndexJobs`, the start-up
 index check and the "Rebuild search index" command.
 
 Progress text comes from the core's :meth:`Progress.describe`, so the status
-bar and the command line word a stage the same way.
+bar and the command line word a stage the same way.  A job's failure is told
+as :func:`readinglist.gui.errors.classify` decides, the same rule as the
+app's exception hook: the environment's faults in one line, bugs with their
+traceback.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -25,6 +29,7 @@ from .. import APP_NAME
 from ..core.progress import Cancelled, Progress
 from ..library import Library
 from ..search import IndexCheck
+from .errors import classify
 from .workers import ProgressCallback, TaskHandle, run_in_background
 
 __all__ = ["ErrorReporter", "IndexJobs", "JobController"]
@@ -55,10 +60,17 @@ class JobController(QObject):
     busyChanged = Signal(bool)
 
     def __init__(
-        self, status_bar: QStatusBar, report_error: ErrorReporter, parent: QWidget
+        self,
+        status_bar: QStatusBar,
+        report_error: ErrorReporter,
+        parent: QWidget,
+        *,
+        folder: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self._window = parent
+        # The library's folder, named by messages about the environment's faults.
+        self._folder = folder
         self._status_bar = status_bar
         self._report_error = report_error
         # Keyed by id(): what is tracked is the handle itself, whatever its equality.
@@ -68,6 +80,7 @@ class JobController(QObject):
         # A GUI-side copy of the job's progress, only for its describe().
         self._shown = Progress()
         self._prefix = ""
+        self._describe: Callable[[Progress], str] | None = None
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(220)
@@ -147,12 +160,16 @@ class JobController(QObject):
         *,
         prefix: str = "",
         cancelled_message: str = CANCELLED_MESSAGE,
+        describe: Callable[[Progress], str] | None = None,
+        on_error: Callable[[BaseException], str | None] | None = None,
     ) -> bool:
         """Run *work* as the visible job; False (after telling the user) if one runs.
 
         *title* shows until the first progress report; then the label reads
-        ``"<prefix> <progress.describe()>"``.  *on_done* gets the result on
-        the GUI thread.
+        ``"<prefix> <progress.describe()>"`` (or ``describe(progress)``).
+        *on_done* gets the result on the GUI thread.  *on_error* may turn a
+        failure the caller expects into the one line to show (no traceback);
+        it returns None for anything else, which :meth:`_failed` reports.
         """
         if self._closing:
             return False
@@ -163,6 +180,7 @@ class JobController(QObject):
             return False
         self._shown = Progress()
         self._prefix = prefix
+        self._describe = describe
         self.label.setText(title)
         self.bar.setRange(0, 0)
         self.bar.show()
@@ -180,9 +198,14 @@ class JobController(QObject):
         def failed(exc: BaseException) -> None:
             if isinstance(exc, Cancelled):
                 cancelled()
-            else:
-                self._end()
+                return
+            self._end()
+            message = on_error(exc) if on_error is not None else None
+            if message is None:
                 self._failed(exc)
+            else:
+                log.warning("%s", message)
+                self._report_error(message, None)
 
         self._job = self.start(
             work, on_success=done, on_failure=failed, on_cancelled=cancelled, on_progress=self._show
@@ -199,7 +222,10 @@ class JobController(QObject):
 
     def _show(self, stage: str, done: int, total: int) -> None:
         self._shown.report(stage, done, total)
-        text = f"{self._prefix} {self._shown.describe()}".strip()
+        if self._describe is not None:
+            text = self._describe(self._shown)
+        else:
+            text = f"{self._prefix} {self._shown.describe()}".strip()
         if self._job is None or not self._job.is_cancel_requested():
             # Once cancelled, "Cancelling…" stays up rather than a stage being abandoned.
             self.label.setText(text)
@@ -215,13 +241,15 @@ class JobController(QObject):
         self.busyChanged.emit(False)
 
     def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, OSError):
-            # A full disk or a locked file: the message says it all, no traceback.
-            where = f"{exc.filename}: " if exc.filename else ""
-            self._report_error(f"{where}{exc.strerror or exc}", None)
+        # The same rule as the app's exception hook (errors.classify): a full
+        # disk or a read-only folder is one line, only a bug shows a traceback.
+        failure = classify(exc, self._folder)
+        if not failure.bug:
+            log.warning("background job: %s", failure.message)
+            self._report_error(failure.message, None)
             return
         log.error("background job failed", exc_info=exc)
-        self._report_error(f"The operation failed: {exc}", exc)
+        self._report_error(f"The operation failed: {failure.message}", exc)
 
 
 class IndexJobs:

@@ -6,6 +6,8 @@ elsewhere:
 * :mod:`.search` — the one search/sort state and its background queries;
 * :mod:`.jobs` — every background task, the status-bar progress and Cancel,
   and the search index's upkeep;
+* :mod:`.backups` — File → Back up now / Restore from backup…, the daily
+  backup, and the backup before a bulk deletion;
 * :mod:`.transfer` — import, paste, drop, export, copy as BibTeX;
 * :mod:`.edits` — undoable edits of papers;
 * :mod:`.sidebar` — the chosen view, tags and saved searches;
@@ -15,7 +17,10 @@ elsewhere:
 
 What stays here is what ties them together: showing a query's result in
 the table and the detail pane, refreshing after a change, settings, drag
-and drop, and closing cleanly.
+and drop, and closing cleanly (the note being typed is saved on close, when
+the app quits and when the desktop session ends).  Replacing the library
+(a restore) is the :class:`~readinglist.gui.session.Session`'s: it closes
+this window and opens a new one.
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QUndoStack
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QSessionManager,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -41,6 +54,7 @@ from ..core.query import Query
 from ..library import ImportReport, Library
 from ..search import SearchResult
 from .actions import Actions
+from .backups import BackupController
 from .changes import ChangeFeed
 from .detail import DetailPane
 from .edits import EditController
@@ -51,7 +65,7 @@ from .search import SearchController
 from .sidebar import SidebarController
 from .table import PaperTable
 from .transfer import TransferController
-from .widgets import DropOverlay, TagFilter, WelcomePanel, error_box
+from .widgets import DropOverlay, TagFilter, WelcomePanel, error_box, info_box
 
 __all__ = ["MainWindow"]
 
@@ -63,7 +77,8 @@ class MainWindow(QMainWindow):
     ``search`` (:class:`SearchController`), ``transfer``
     (:class:`TransferController`), ``edits`` (:class:`EditController`),
     ``sidebar`` (:class:`SidebarController`), ``jobs``
-    (:class:`JobController`), ``index_jobs`` and ``act`` (the QActions);
+    (:class:`JobController`), ``backups`` (:class:`BackupController`),
+    ``index_jobs`` and ``act`` (the QActions);
     the signals below say when their background work has been shown.
     """
 
@@ -80,6 +95,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.undo_stack = QUndoStack(self)
         self.last_error: QMessageBox | None = None
+        self.last_info: QMessageBox | None = None
         self._hits: SearchResult | None = None
         # Papers to select when the next result arrives (the first one imported).
         self._pending_select: list[int] = []
@@ -100,8 +116,11 @@ class MainWindow(QMainWindow):
         self.sidebar.select_key(str(self.settings.value("sidebar/current", "all")))
         self._update_welcome()
         self.search.run_first()
-        # After the first paint: the window shows at once, the check runs behind it.
+        # After the first paint: the window shows at once, the check and the
+        # daily backup (seconds for a large library) run behind it.
         QTimer.singleShot(0, self, self.index_jobs.check)
+        QTimer.singleShot(0, self, self.backups.daily)
+        self._watch_the_application()
 
     # --- construction ---------------------------------------------------------------
 
@@ -151,7 +170,8 @@ class MainWindow(QMainWindow):
 
     def _build_controllers(self) -> None:
         status = self.statusBar()
-        self.jobs = JobController(status, self.show_error, self)
+        self.jobs = JobController(status, self.show_error, self, folder=self.lib.folder)
+        self.backups = BackupController(self.lib, self.jobs, self, status)
         self.search = SearchController(self.lib, self.jobs, self)
         self.transfer = TransferController(
             self.lib,
@@ -162,9 +182,11 @@ class MainWindow(QMainWindow):
             shown_ids=self.model.ids,
             view_query=self.search.query,
         )
-        self.edits = EditController(self.lib, self.undo_stack, self, self.table.selected_ids)
+        self.edits = EditController(
+            self.lib, self.undo_stack, self, self.table.selected_ids, self.backups, status
+        )
         self.sidebar = SidebarController(
-            self.lib, self.sidebar_view, self.undo_stack, self, self.show_error
+            self.lib, self.sidebar_view, self.undo_stack, self, self.show_error, self.backups
         )
         self.index_jobs = IndexJobs(self.lib, self.jobs, status, self.search.run)
         self.changes = ChangeFeed(self.lib, self)
@@ -381,6 +403,10 @@ class MainWindow(QMainWindow):
         """Tell the user something failed; the window stays usable."""
         self.last_error = error_box(self, message, exc)
 
+    def show_info(self, message: str) -> None:
+        """Tell the user what was done (a restore, a salvage) in a box they close."""
+        self.last_info = info_box(self, message)
+
     def about(self) -> None:
         """Show the version and the library's folder."""
         from .. import __version__
@@ -429,11 +455,41 @@ class MainWindow(QMainWindow):
 
     # --- closing ---------------------------------------------------------------------------
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def _watch_the_application(self) -> None:
+        # The note being typed is saved however the program ends: the user
+        # quits (aboutToQuit), the desktop session ends (commitDataRequest);
+        # closing the window and signals (Session) end up in closeEvent.
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.aboutToQuit.connect(self.save_now)
+            app.commitDataRequest.connect(self._commit_data)
+
+    def _unwatch_the_application(self) -> None:
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            # A window closed long before the app quits must not be called then.
+            app.aboutToQuit.disconnect(self.save_now)
+            app.commitDataRequest.disconnect(self._commit_data)
+
+    def save_now(self) -> None:
+        """Save the note being typed and the settings at once (the app is about to quit)."""
+        if self._closed:
+            return
         self.detail.flush_note()
         self.save_settings()
-        self.shutdown()
+
+    def _commit_data(self, _manager: QSessionManager) -> None:
+        # The session is ending: the window may be killed without a close.
+        self.save_now()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_and_shutdown()
         event.accept()
+
+    def save_and_shutdown(self) -> None:
+        """Save the note being typed and the settings, then :meth:`shutdown`; safe twice."""
+        self.save_now()
+        self.shutdown()
 
     def shutdown(self) -> None:
         """Cancel and wait for every background task, then write the index; safe twice.
@@ -445,6 +501,7 @@ class MainWindow(QMainWindow):
             return
         self._closed = True
         self.detail.flush_note()
+        self._unwatch_the_application()
         self.jobs.shutdown()
         self.changes.detach()
         self.lib.flush_index()

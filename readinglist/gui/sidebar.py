@@ -3,7 +3,8 @@
 Owns :class:`SidebarController`: the tree's model, the current entry (and
 restoring it after a reload or a restart), the context menus of tags, saved
 searches and the trash, and the tag commands that are not undoable (rename,
-recolour, merge, delete) and saving a search.  What each entry means is the
+recolour, merge, delete; the last two run in the background after a backup)
+and saving a search.  What each entry means is the
 core's (:func:`readinglist.core.views.view_query`), carried by the model.
 """
 
@@ -24,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.backups import Snapshot
 from ..core.query import Query
 from ..library import Library
+from .backups import BackupController
 from .icons import icon
 from .models import FILTER_ROLE, ITEM_KIND_ROLE, KEY_ROLE, SidebarModel
 from .widgets import as_label, confirm
@@ -54,10 +57,12 @@ class SidebarController(QObject):
         undo_stack: QUndoStack,
         window: QWidget,
         report_error: Callable[[str], None],
+        backups: BackupController,
         empty_trash: QAction | None = None,
     ) -> None:
         super().__init__(window)
         self._lib = lib
+        self._backups = backups
         self.view = view
         self._undo_stack = undo_stack
         self._window = window
@@ -175,15 +180,35 @@ class SidebarController(QObject):
             self._window, "Merge tags", as_label(f"Merge “{name}” into:"), others, 0, False
         )
         if ok and target:
-            self._try(lambda: self._lib.merge_tags([name], target))
-            # Tag commands on the stack name a tag that is gone.
-            self._undo_stack.clear()
+            lib = self._lib
+            self._backups.run_guarded(
+                "merge-tags",
+                "Merging tags…",
+                lambda: lib.merge_tags([name], target),
+                self._tags_gone,
+                refused=f"“{name}” was not merged",
+            )
 
-    def delete_tag(self, name: str) -> None:
-        """Remove tag *name* from every paper, after asking."""
-        if confirm(self._window, "Delete tag", f"Remove the tag “{name}” from every paper?"):
-            self._try(lambda: self._lib.delete_tag(name))
-            self._undo_stack.clear()
+    def delete_tag(self, name: str) -> bool:
+        """Remove tag *name* from every paper, after asking; False when not started.
+
+        Like a merge, it runs in the background after a snapshot of the
+        library, and is not done when no snapshot can be taken.
+        """
+        if not confirm(self._window, "Delete tag", f"Remove the tag “{name}” from every paper?"):
+            return False
+        lib = self._lib
+        return self._backups.run_guarded(
+            "delete-tag",
+            "Deleting the tag…",
+            lambda: lib.delete_tag(name),
+            self._tags_gone,
+            refused=f"The tag “{name}” was not deleted",
+        )
+
+    def _tags_gone(self, _snapshot: Snapshot, _result: None) -> None:
+        # Tag commands on the stack name a tag that is gone.
+        self._undo_stack.clear()
 
     def _try(self, fn: Callable[[], Any]) -> None:
         try:

@@ -4,7 +4,7 @@ Owns: the drop highlight (:class:`DropOverlay`), the empty-library panel
 (:class:`WelcomePanel`), the export scope question (:class:`ExportDialog`),
 the tag quick filter of the toolbar (:class:`TagFilter`), the tag prompt
 (:func:`ask_tags`) and the helpers that show outside text safely
-(:func:`as_label`, :func:`confirm`, :func:`error_box`).
+(:func:`as_label`, :func:`confirm`, :func:`error_box`, :func:`info_box`).
 
 Everything that quotes a file name, tag or message from outside shows it as
 plain text: a tag called ``<b>x</b>`` must read as those characters.
@@ -48,6 +48,7 @@ __all__ = [
     "ask_tags",
     "confirm",
     "error_box",
+    "info_box",
 ]
 
 
@@ -78,6 +79,14 @@ def error_box(parent: QWidget, message: str, exc: BaseException | None = None) -
     box.setTextFormat(Qt.TextFormat.PlainText)
     if exc is not None:
         box.setDetailedText("".join(traceback.format_exception(exc)))
+    box.open()
+    return box
+
+
+def info_box(parent: QWidget, message: str) -> QMessageBox:
+    """Open (window-modal, not blocking) a note about what was done; return the box."""
+    box = QMessageBox(QMessageBox.Icon.Information, APP_NAME, message, parent=parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.open()
     return box
 

@@ -1,0 +1,71 @@
+"""Opening a paper's links: the one function every click on a link goes through.
+
+Links come from imported files and web pages, so they are hostile until the
+user says otherwise:
+
+* an ``http``/``https`` URL with a host opens in the browser at once;
+* a ``file:`` URL opens only after the user confirms a dialog naming the
+  path (a file handed to the desktop may be a program or a document with
+  macros: a page that plants ``file:///home/me/.local/bin/x`` must not be one
+  click away from running it);
+* anything else (``javascript:``, ``data:``, custom handlers that launch
+  programs...) is shown but never opened.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+__all__ = ["CONFIRMED_SCHEMES", "SAFE_SCHEMES", "is_safe_url", "open_url"]
+
+# The only URL schemes a link may open.
+SAFE_SCHEMES = frozenset({"http", "https", "file"})
+# Of those, the ones that open only after the user confirms.
+CONFIRMED_SCHEMES = frozenset({"file"})
+
+
+def is_safe_url(url: str) -> bool:
+    """Return True if *url* may be opened: an http(s) URL with a host or a file URL."""
+    qurl = QUrl(url.strip(), QUrl.ParsingMode.StrictMode)
+    if not qurl.isValid():
+        return False
+    scheme = qurl.scheme().lower()
+    if scheme in {"http", "https"}:
+        return bool(qurl.host())
+    return scheme == "file" and bool(qurl.path())
+
+
+def open_url(parent: QWidget | None, url: str) -> bool:
+    """Open *url* in the desktop's handler, asking first for a file; return whether opened."""
+    if not is_safe_url(url):
+        return False
+    qurl = QUrl(url.strip(), QUrl.ParsingMode.StrictMode)
+    if qurl.scheme().lower() in CONFIRMED_SCHEMES and not _confirm_file(parent, qurl):
+        return False
+    return QDesktopServices.openUrl(qurl)
+
+
+def _confirm_file(parent: QWidget | None, qurl: QUrl) -> bool:
+    path = qurl.toLocalFile() or qurl.toString()
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "Open a file?",
+        f"This link opens a file on your computer:\n\n{path}",
+        parent=parent,
+    )
+    box.setObjectName("confirmFileLink")
+    # The path comes from imported data: never render it as markup.
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText(
+        "The link came from imported data. A file can be a program; "
+        "open it only if you know what it is."
+    )
+    open_button = box.addButton("Open File", QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    # Enter must not open it: the safe answer is the default.
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is open_button
