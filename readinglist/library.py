@@ -279,19 +279,18 @@ class Library:
 
     def backup(self, progress: Progress | None = None) -> Snapshot:
         """Take a snapshot now (``readinglist backup``)."""
-        return self.backups.take(MANUAL, progress, changes=self.changes())
+        return self.backups.take(MANUAL, progress)
 
     def backup_if_due(self) -> Snapshot | None:
         """The daily snapshot, when the newest is older than a day."""
         if self.db.read_only:
             return None  # it cannot change, and there is nowhere to write
-        changes = self.changes()
         # A library nothing was ever done to has nothing to keep.
-        return self.backups.take_if_due(changes) if changes else None
+        return self.backups.take_if_due() if self.changes() else None
 
     def snapshot_before(self, operation: str) -> Snapshot:
         """A snapshot before a bulk destructive *operation* (reused if nothing changed since)."""
-        return self.backups.take_before(operation, self.changes())
+        return self.backups.take_before(operation)
 
     # --- views: batches and saved searches ------------------------------------
 

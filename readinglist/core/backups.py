@@ -42,6 +42,7 @@ __all__ = [
     "Restored",
     "Snapshot",
     "count_rows",
+    "state_of",
 ]
 
 BACKUP_DIR = "backups"
@@ -87,8 +88,8 @@ class Snapshot:
     tags: int | None
     notes: int | None
     size: int
-    # The library's change counter when taken (None: unknown).
-    changes: int | None = None
+    # A fingerprint of the library's contents when taken (None: unknown).
+    state: str | None = None
 
     @property
     def name(self) -> str:
@@ -122,6 +123,26 @@ def count_rows(path: Path) -> dict[str, int]:
         return {key: int(con.execute(sql).fetchone()[0]) for key, sql in queries.items()}
     finally:
         con.close()
+
+
+def state_of(path: Path) -> str:
+    """A fingerprint of the library's contents: equal fingerprints, same library.
+
+    The change counter moves with indexed edits only; the newest ``updated_at``
+    catches star, read and trash changes, the counts catch deletions, and the
+    notes' newest edit the notes (an unindexed note edit moves only that).
+    """
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = con.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'changes'),"
+            " (SELECT max(updated_at) FROM papers), (SELECT count(*) FROM papers),"
+            " (SELECT count(*) FROM paper_tags), (SELECT count(*) FROM tags),"
+            " (SELECT max(updated_at) FROM notes)"
+        ).fetchone()
+    finally:
+        con.close()
+    return "|".join(str(v) for v in row)
 
 
 class Backups:
@@ -169,19 +190,26 @@ class Backups:
             size = path.stat().st_size
         except (ValueError, OSError):
             return None  # not one of ours
-        counts: dict[str, int] = {}
+        about: dict[str, object] = {}
         # Without its description a snapshot shows "?" papers; it may still be fine.
         with contextlib.suppress(OSError, ValueError):
-            counts = json.loads(path.with_name(stem + ".json").read_text("utf-8"))
+            loaded = json.loads(path.with_name(stem + ".json").read_text("utf-8"))
+            about = loaded if isinstance(loaded, dict) else {}
+
+        def number(key: str) -> int | None:
+            value = about.get(key)
+            return value if isinstance(value, int) else None
+
+        state = about.get("state")
         return Snapshot(
             path,
             taken,
             reason or MANUAL,
-            counts.get("papers"),
-            counts.get("tags"),
-            counts.get("notes"),
+            number("papers"),
+            number("tags"),
+            number("notes"),
             size,
-            counts.get("changes"),
+            state if isinstance(state, str) else None,
         )
 
     # --- taking ---------------------------------------------------------------------
@@ -192,33 +220,31 @@ class Backups:
         now = now or datetime.now(UTC)
         return newest is None or now - newest.taken >= timedelta(days=1)
 
-    def take_if_due(self, changes: int | None = None) -> Snapshot | None:
+    def take_if_due(self) -> Snapshot | None:
         """Take the daily snapshot when one is due (and the database exists)."""
         if not self.db_path.exists() or not self.due():
             return None
-        return self.take(DAILY, changes=changes)
+        return self.take(DAILY)
 
-    def take_before(self, operation: str, changes: int) -> Snapshot:
+    def take_before(self, operation: str) -> Snapshot:
         """A snapshot before *operation*: the newest one if nothing changed since it."""
         newest = self.newest()
-        if newest is not None and newest.changes == changes:
-            return newest
-        return self.take(f"before-{operation}", changes=changes)
+        if newest is not None and newest.state is not None:
+            try:
+                if state_of(self.db_path) == newest.state:
+                    return newest
+            except sqlite3.Error:
+                pass  # cannot tell: take a new one
+        return self.take(f"before-{operation}")
 
-    def take(
-        self, reason: str = MANUAL, progress: Progress | None = None, *, changes: int | None = None
-    ) -> Snapshot:
-        """Snapshot the database now, prune old snapshots, return the new one.
-
-        *changes* (the library's change counter) lets :meth:`take_before` see
-        that a snapshot is still current.
-        """
+    def take(self, reason: str = MANUAL, progress: Progress | None = None) -> Snapshot:
+        """Snapshot the database now, prune old snapshots, return the new one."""
         progress = progress or Progress()
         if not self.db_path.exists():
             raise BackupError(f"{self.db_path}: there is no library database to back up")
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
-            return self._take(reason, progress, changes)
+            return self._take(reason, progress)
         except sqlite3.Error as exc:
             raise BackupError(f"{self.db_path}: cannot back up the library ({exc})") from exc
         except OSError as exc:
@@ -226,7 +252,7 @@ class Backups:
                 f"{self.dir}: cannot write the backup ({exc.strerror or exc})"
             ) from exc
 
-    def _take(self, reason: str, progress: Progress, changes: int | None) -> Snapshot:
+    def _take(self, reason: str, progress: Progress) -> Snapshot:
         taken = datetime.now(UTC)
         stem = f"{taken.strftime(_STAMP)}-{reason}"
         target = self.dir / (stem + _SUFFIX)
@@ -246,13 +272,11 @@ class Backups:
             finally:
                 dst.close()
                 src.close()
-            counts = count_rows(plain)
+            counts: dict[str, int | str] = {**count_rows(plain), "state": state_of(plain)}
             _gzip(plain, packed, progress)
             os.replace(packed, target)
             target.with_name(stem + ".json").write_text(
-                json.dumps(
-                    {"taken": taken.isoformat(), "reason": reason, "changes": changes, **counts}
-                ),
+                json.dumps({"taken": taken.isoformat(), "reason": reason, **counts}),
                 "utf-8",
             )
         finally:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPlainTex
 from pytestqt.qtbot import QtBot
 
 from readinglist.core import backups as core_backups
-from readinglist.core.backups import BackupError, Snapshot
+from readinglist.core.backups import BackupError, Snapshot, state_of
 from readinglist.core.query import Query
 from readinglist.gui import app as app_module
 from readinglist.gui import backups as backups_module
@@ -476,13 +476,13 @@ def test_empty_trash_backs_up_first_off_the_gui_thread(
     gui_lib.trash(ids)
     threads = _record_threads(monkeypatch, gui_lib, "snapshot_before")
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
-    before = gui_lib.changes()
+    before = state_of(gui_lib.db.path)
     assert window.edits.empty_trash()
     qtbot.waitUntil(lambda: not window.jobs.busy(), timeout=20_000)
     assert gui_lib.count(Query(trashed=True)) == 0
     assert threads and not any(threads)
     # A snapshot holds the library as it was just before (the daily one may be reused).
-    assert gui_lib.backups.snapshots()[0].changes == before
+    assert gui_lib.backups.snapshots()[0].state == before
 
 
 def test_empty_trash_is_not_done_when_no_backup_can_be_taken(
