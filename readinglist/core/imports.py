@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from .. import importers
 from ..citekeys import is_valid_citekey, make_citekey
 from ..db import Database, ImportBatch, Note, Paper, PaperTag, get_meta, set_meta, utcnow
-from ..records import InputError, ParsedPaper, ParseResult, Problem
+from ..records import InputError, ParsedPaper, ParseResult, Problem, quoted
 from .identifiers import authors_sort, dump_list, normalise_arxiv, normalise_doi, normalise_title
 from .progress import Cancelled, Progress
 from .tags import ensure_tags
@@ -185,6 +185,17 @@ class ImportPlanner:
                     )
                 )
                 continue
+            wanted = paper.citekey.strip()
+            if wanted and row["citekey"] != wanted:
+                # The file's own key is taken in the library: say which key it got.
+                report.problems.append(
+                    Problem(
+                        f"citation key {quoted(wanted)} is already in the library; "
+                        f"imported as {quoted(row['citekey'])}",
+                        line=paper.line,
+                        entry=row["citekey"],
+                    )
+                )
             k.citekeys.add(row["citekey_lower"])
             if row["arxiv_id"]:
                 k.by_arxiv[row["arxiv_id"]] = k.next_id
@@ -328,13 +339,15 @@ class Importer:
             return ImportReport(file_name=name, error=f"{where}: cannot read the file ({why})")
         t0 = time.perf_counter()
         digest = hashlib.sha256(data).hexdigest()
+        decoding: list[Problem] = []
         try:
-            text = importers.decode_text(data, name)
+            text = importers.decode_text(data, name, decoding)
             del data
             result = importers.parse_text(text, name)
             del text
         except InputError as exc:
             return ImportReport(file_name=name, error=str(exc))
+        result.problems[:0] = decoding
         parse_s = time.perf_counter() - t0
         report = self._add(result, name, digest, progress, consume=True)
         report.timings["parse"] = parse_s

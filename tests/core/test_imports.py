@@ -50,7 +50,10 @@ def test_planner_dedupes_against_the_library_and_within_the_file() -> None:
     # The key was taken, so a fresh unique one was made.
     assert row["citekey"] != "smith2020deep" and row["citekey"].lower() not in {"smith2020deep"}
     assert [existing for _, existing in report.duplicates] == [1, 2, 3, 10]
-    assert [p.message for p in report.problems] == ["entry has no usable title"]
+    assert [p.message for p in report.problems] == [
+        f"citation key 'smith2020deep' is already in the library; imported as '{row['citekey']}'",
+        "entry has no usable title",
+    ]
     assert known.next_id == 11 and row["citekey_lower"] in known.citekeys
 
 
@@ -68,3 +71,35 @@ def test_import_paths_reports_each_file_and_empty_folders(
     assert "not a text file" in reports[0].error
     assert len(reports[1].added) == 101
     assert "holds no files" in reports[2].error
+
+
+def test_a_bib_file_with_a_stray_byte_is_imported_as_utf8_and_says_where(
+    library: Library, tmp_path: Path
+) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_bytes(
+        "@article{k1, title={Café naïve TÜLU}, year=2020}\n".encode()
+        + b"@article{k2, title={A stray \xe9 byte}, year=2021}\n"
+    )
+    report = library.import_file(path)
+    assert len(report.added) == 2
+    (problem,) = report.problems
+    assert problem.line == 2 and "not UTF-8" in problem.message
+    titles = {p.title for p in library.get(report.added)}
+    assert titles == {"Café naïve TÜLU", "A stray é byte"}
+
+
+def test_a_key_taken_in_the_library_is_changed_and_reported(
+    library: Library, tmp_path: Path
+) -> None:
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{smith2020, title={First paper}, year=2020}\n")
+    library.import_file(path)
+    path.write_text("@article{smith2020, title={Another paper}, year=2020}\n")
+    report = library.import_file(path)
+    (pid,) = report.added
+    new_key = library.paper(pid).citekey
+    assert new_key != "smith2020"
+    (problem,) = report.problems
+    assert problem.line == 1 and problem.entry == new_key
+    assert "'smith2020' is already in the library" in problem.message and new_key in problem.message
