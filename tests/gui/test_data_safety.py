@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from PySide6.QtCore import SIGNAL, QSettings, QTimer, QUrl
+from PySide6.QtCore import SIGNAL, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QSessionManager
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPlainTextEdit
 from pytestqt.qtbot import QtBot
@@ -39,6 +39,8 @@ from readinglist.gui.recovery import Choice, LibraryProblemDialog
 from readinglist.gui.session import Session
 from readinglist.library import Library
 from readinglist.records import PaperData
+
+from .conftest import open_window
 
 SAMPLE = Path(__file__).parents[1] / "data" / "hf-trending-mar11.txt"
 
@@ -131,29 +133,6 @@ def _start(folder: Path, sessions: list[Session]) -> Session | int:
     if isinstance(result, Session):
         sessions.append(result)
     return result
-
-
-def _open(qtbot: QtBot, lib: Library, settings_path: Path) -> MainWindow:
-    window = MainWindow(lib, QSettings(str(settings_path), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
-        window.show()
-    return window
-
-
-@pytest.fixture
-def gui_lib(tmp_path: Path) -> Iterator[Library]:
-    library = Library(tmp_path / "lib", background_index=True)
-    library.import_file(SAMPLE)
-    yield library
-    library.close()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, gui_lib: Library, tmp_path: Path) -> Iterator[MainWindow]:
-    win = _open(qtbot, gui_lib, tmp_path / "settings.ini")
-    yield win
-    win.close()
 
 
 def _on_gui_thread() -> bool:
@@ -400,7 +379,7 @@ def test_the_daily_backup_runs_behind_the_window(
 ) -> None:
     threads = _record_threads(monkeypatch, gui_lib, "backup_if_due")
     assert gui_lib.backups.snapshots() == []
-    window = _open(qtbot, gui_lib, tmp_path / "s.ini")
+    window = open_window(qtbot, gui_lib, tmp_path / "s.ini")
     qtbot.waitUntil(lambda: bool(gui_lib.backups.snapshots()), timeout=20_000)
     assert [s.reason for s in gui_lib.backups.snapshots()] == ["daily"]
     assert threads == [False]
@@ -456,7 +435,7 @@ def test_restore_with_no_backups_says_so(
 ) -> None:
     # A library nothing was done to: not even the daily backup is taken.
     with Library(tmp_path / "empty", background_index=True) as lib:
-        window = _open(qtbot, lib, tmp_path / "s.ini")
+        window = open_window(qtbot, lib, tmp_path / "s.ini")
         boxes: list[str] = []
         monkeypatch.setattr(
             QMessageBox, "information", lambda _parent, _title, text: boxes.append(text) or 0
@@ -617,9 +596,9 @@ def test_a_note_is_saved_when_the_app_is_about_to_quit(
 ) -> None:
     app = QGuiApplication.instance()
     assert isinstance(app, QGuiApplication)
-    closed = _open(qtbot, gui_lib, tmp_path / "closed.ini")
+    closed = open_window(qtbot, gui_lib, tmp_path / "closed.ini")
     closed.close()  # nothing may reach a closed window when the app quits later
-    window = _open(qtbot, gui_lib, tmp_path / "s.ini")
+    window = open_window(qtbot, gui_lib, tmp_path / "s.ini")
     pid = _type_note(window, qtbot, "quitting now")
     app.aboutToQuit.emit()
     assert gui_lib.paper(pid).note.endswith("quitting now")
@@ -635,7 +614,7 @@ def test_a_note_is_saved_when_the_desktop_session_ends(
     # Python without one: check the connection, then call what it calls.
     signature = SIGNAL("commitDataRequest(QSessionManager&)")
     before = app.receivers(signature)
-    window = _open(qtbot, gui_lib, tmp_path / "s.ini")
+    window = open_window(qtbot, gui_lib, tmp_path / "s.ini")
     assert app.receivers(signature) == before + 1
     pid = _type_note(window, qtbot, "logging out")
     window._commit_data(cast(QSessionManager, None))

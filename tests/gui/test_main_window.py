@@ -29,6 +29,7 @@ from readinglist.gui.workers import running_tasks
 from readinglist.library import ImportPlanner, ImportReport, Library
 from readinglist.search import IndexDoc
 
+from .conftest import open_window
 from .test_detail import hit_ranges
 
 SAMPLE = Path(__file__).parents[1] / "data" / "hf-trending-mar11.txt"
@@ -37,31 +38,6 @@ SAMPLE = Path(__file__).parents[1] / "data" / "hf-trending-mar11.txt"
 pytestmark = pytest.mark.qt_log_ignore(
     r"This plugin does not support (propagateSizeHints|raise|grabbing the keyboard)"
 )
-
-
-def _open(qtbot: QtBot, lib: Library, settings_path: Path) -> MainWindow:
-    settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
-    window = MainWindow(lib, settings)
-    qtbot.addWidget(window)
-    # Results arrive through the event loop, so the first one cannot be missed.
-    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
-        window.show()
-    return window
-
-
-@pytest.fixture
-def gui_lib(tmp_path: Path) -> Iterator[Library]:
-    library = Library(tmp_path / "lib", background_index=True)
-    library.import_file(SAMPLE)
-    yield library
-    library.close()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, gui_lib: Library, tmp_path: Path) -> Iterator[MainWindow]:
-    win = _open(qtbot, gui_lib, tmp_path / "settings.ini")
-    yield win
-    win.close()
 
 
 def _select_rows(window: MainWindow, rows: list[int]) -> list[int]:
@@ -326,7 +302,7 @@ def test_unexpected_worker_error_is_shown(
 def test_quit_during_import_cancels_cleanly(
     qtbot: QtBot, gui_lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = _open(qtbot, gui_lib, tmp_path / "s.ini")
+    window = open_window(qtbot, gui_lib, tmp_path / "s.ini")
     page = tmp_path / "many.txt"
     page.write_text(_page(1200, "puffin"), "utf-8")
     gate = _Gate(monkeypatch)
@@ -341,7 +317,7 @@ def test_quit_during_import_cancels_cleanly(
 
 def test_settings_restored_across_restart(qtbot: QtBot, gui_lib: Library, tmp_path: Path) -> None:
     ini = tmp_path / "restart.ini"
-    first = _open(qtbot, gui_lib, ini)
+    first = open_window(qtbot, gui_lib, ini)
     first.resize(720, 540)
     first.splitter.setSizes([150, 330, 240])
     sizes = first.splitter.sizes()
@@ -350,7 +326,7 @@ def test_settings_restored_across_restart(qtbot: QtBot, gui_lib: Library, tmp_pa
     starred = first.sidebar.model.index_for_key("starred")
     first.sidebar.view.setCurrentIndex(starred)
     first.close()
-    second = _open(qtbot, gui_lib, ini)
+    second = open_window(qtbot, gui_lib, ini)
     assert (second.width(), second.height()) == (720, 540)
     assert second.splitter.sizes() == sizes
     assert second.table.columnWidth(2) == 211
@@ -364,7 +340,7 @@ def test_settings_restored_across_restart(qtbot: QtBot, gui_lib: Library, tmp_pa
 def test_welcome_panel_and_sample(qtbot: QtBot, tmp_path: Path) -> None:
     lib = Library(tmp_path / "empty", background_index=True)
     try:
-        window = _open(qtbot, lib, tmp_path / "w.ini")
+        window = open_window(qtbot, lib, tmp_path / "w.ini")
         assert window.centre.currentWidget() is window.welcome
         with qtbot.waitSignal(window.importFinished, timeout=20_000):
             window.welcome.sample_button.click()
@@ -696,7 +672,7 @@ def test_closing_during_the_start_up_index_check_waits_for_it(
     lib = Library(folder, sync_index=False, background_index=True)  # As the app opens it.
     try:
         gate = _IndexGate(lib, monkeypatch)
-        window = _open(qtbot, lib, tmp_path / "s.ini")
+        window = open_window(qtbot, lib, tmp_path / "s.ini")
         qtbot.waitUntil(gate.started.is_set, timeout=10_000)
         check = window.index_jobs.check_task
         assert check is not None and check in window.jobs.tasks()
@@ -711,7 +687,7 @@ def test_closing_during_the_start_up_index_check_waits_for_it(
 def test_closing_during_a_rebuild_cancels_it(
     qtbot: QtBot, gui_lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = _open(qtbot, gui_lib, tmp_path / "s.ini")
+    window = open_window(qtbot, gui_lib, tmp_path / "s.ini")
     qtbot.waitUntil(
         lambda: (
             window.index_jobs.check_task is not None
