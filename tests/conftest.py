@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,22 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture
+def mount() -> Iterator[Callable[..., None]]:
+    """``mount(*args)`` for real faults (a read-only bind, a tiny tmpfs); unmounted after.
+
+    The tests run as root (as in CI), where file modes do not stop writes.
+    """
+    points: list[str] = []
+
+    def run(*args: str) -> None:
+        proc = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            pytest.skip(f"cannot mount here ({proc.stderr.strip()}): needs root, as in CI")
+        points.append(args[-1])
+
+    yield run
+    for point in reversed(dict.fromkeys(points)):
+        subprocess.run(["umount", point], check=False)

@@ -100,7 +100,9 @@ class MainWindow(QMainWindow):
         # Papers to select when the next result arrives (the first one imported).
         self._pending_select: list[int] = []
         self._closed = False
-        self.setWindowTitle(f"{APP_NAME} — {lib.name}")
+        # A read-only folder is browsed, searched and exported; the title says why edits fail.
+        suffix = " (read-only)" if lib.db.read_only else ""
+        self.setWindowTitle(f"{APP_NAME} — {lib.name}{suffix}")
         self.setWindowIcon(icon("readinglist"))
         self.setAcceptDrops(True)
         self._build_widgets()

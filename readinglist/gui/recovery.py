@@ -21,8 +21,10 @@ salvaging both keep the replaced file aside.
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -84,6 +86,11 @@ def acquire_lock(folder: Path) -> QLockFile | None:
     """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "readinglist.lock"
+    if not os.access(folder, os.W_OK):
+        # A read-only library can still be browsed: lock it in the temporary
+        # folder instead, still one window per library.
+        digest = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+        path = Path(tempfile.gettempdir()) / f"readinglist-{digest}.lock"
     lock = QLockFile(str(path))
     # A lock left by a crashed process is taken over after Qt finds it stale.
     lock.setStaleLockTime(0)

@@ -13,7 +13,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,35 +25,22 @@ from readinglist.core.query import Query
 from readinglist.library import Library
 
 
-def _mount(*args: str) -> None:
-    proc = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount here ({proc.stderr.strip()}): needs root, as in CI")
-
-
-def _umount(path: Path) -> None:
-    subprocess.run(["umount", str(path)], check=False)
-
-
 def _cli(folder: Path, *args: str) -> tuple[int, str]:
     out = io.StringIO()
     return run(["--library", str(folder), *args], out=out), out.getvalue()
 
 
 @pytest.fixture
-def read_only_library(tmp_path: Path, sample_path: Path) -> Iterator[Path]:
+def read_only_library(tmp_path: Path, sample_path: Path, mount: Callable[..., None]) -> Path:
     source = tmp_path / "lib"
     with Library(source) as lib:
         lib.import_file(sample_path)
         lib.add_tags(lib.query_ids(Query())[:2], ["keep"])
     view = tmp_path / "ro"
     view.mkdir()
-    _mount("--bind", str(source), str(view))
-    try:
-        _mount("-o", "remount,ro,bind", str(view))
-        yield view
-    finally:
-        _umount(view)
+    mount("--bind", str(source), str(view))
+    mount("-o", "remount,ro,bind", str(view))
+    return view
 
 
 def test_a_read_only_library_is_browsed_searched_and_exported(
@@ -83,26 +70,26 @@ def test_changing_a_read_only_library_says_so_in_one_line(
 
 
 def test_a_full_disk_stops_an_import_and_keeps_the_library(
-    tmp_path: Path, sample_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    sample_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    mount: Callable[..., None],
 ) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
-    _mount("-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk))
-    try:
-        folder = disk / "lib"
-        assert _cli(folder, "import", str(sample_path))[0] == 0
-        # 3,000 new papers, far more than the space left: they cannot all be written.
-        big = tmp_path / "big.txt"
-        big.write_text(make_page(3000), "utf-8")
-        status, _ = _cli(folder, "import", str(big))
-        err = capsys.readouterr().err
-        assert status == EXIT_ENVIRONMENT, err
-        assert "disk is full" in err and "Traceback" not in err
-        with Library(folder) as lib:
-            assert lib.count() == 101
-            assert lib.doctor().ok
-    finally:
-        _umount(disk)
+    mount("-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk))
+    folder = disk / "lib"
+    assert _cli(folder, "import", str(sample_path))[0] == 0
+    # 3,000 new papers, far more than the space left: they cannot all be written.
+    big = tmp_path / "big.txt"
+    big.write_text(make_page(3000), "utf-8")
+    status, _ = _cli(folder, "import", str(big))
+    err = capsys.readouterr().err
+    assert status == EXIT_ENVIRONMENT, err
+    assert "disk is full" in err and "Traceback" not in err
+    with Library(folder) as lib:
+        assert lib.count() == 101
+        assert lib.doctor().ok
 
 
 TAG_X = ("tag", "1", "--add", "x")
