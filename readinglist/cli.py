@@ -253,7 +253,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     from .core.backups import BackupError
     from .core.faults import EXIT_DAMAGED, EXIT_ENVIRONMENT, EXIT_USAGE, explain
     from .db import DatabaseError
-    from .library import IndexUpdateError, Library, LibraryDamaged
+    from .library import IndexUpdateError, LibraryDamaged
     from .paths import resolve_library_dir
     from .search import QuerySyntaxError
 
@@ -264,8 +264,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _restore(folder, args.restore or None, out)
         if args.command == "doctor" and args.salvage:
             return _salvage(folder, out)
-        # doctor opens without the automatic repair so it can report what it finds.
-        with Library(folder, sync_index=args.command != "doctor") as lib:
+        with _open(folder, args.command) as lib:
             if args.command in _CHANGING:
                 _daily_backup(lib)
             return _dispatch(lib, args, out)
@@ -299,6 +298,39 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 _CHANGING = frozenset(
     {"import", "tag", "star", "unstar", "mark-read", "mark-unread", "trash", "restore", "note"}
 )
+# Commands that only read: they never wait for a writer and never repair the
+# index; a search answered by an index that is behind says so on stderr.
+# (doctor opens this way too, so it can report what it finds; it takes the
+# write lock itself.)
+_READING = frozenset({"list", "search", "show", "export", "backup", "doctor"})
+
+
+def _open(folder: Path, command: str) -> Library:
+    """Open the library as *command* needs: readers never lock, writers repair first."""
+    from .library import Library
+
+    if command in _READING:
+        return Library(folder, sync_index=False)
+    told = False
+
+    def waiting() -> None:
+        nonlocal told
+        if not told:
+            told = True
+            print(
+                "readinglist: waiting for another Reading List process to finish writing "
+                "to this library...",
+                file=sys.stderr,
+            )
+
+    return Library(folder, on_wait=waiting)
+
+
+def _index_note(lib: Library) -> None:
+    """One stderr line when a search was answered by an index that is behind or damaged."""
+    lag = lib.index_lag()
+    if lag.behind:
+        print(f"note: {lag.describe()}", file=sys.stderr)
 
 
 def _daily_backup(lib: Library) -> None:
@@ -404,6 +436,7 @@ def _list(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
 def _search(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     ids, total = _first(lib, _query(args, args.query), args.limit)
     _print_papers(lib.get(ids), args.json, out, total)
+    _index_note(lib)
     return 0
 
 
@@ -463,6 +496,8 @@ def _export(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     from .core.exports import ExportScope
 
     ids = lib.export_ids(ExportScope.VIEW, view=q)
+    if q.text.strip():
+        _index_note(lib)
     if not args.output:
         lib.export_bibtex(ids, out)
         return 0
@@ -490,10 +525,13 @@ def _doctor(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
     if idx.ok:
         out.write("index: ok\n")
     else:
+        twice = f", {len(idx.duplicates)} papers indexed twice" if idx.duplicates else ""
         out.write(
             f"index: {len(idx.missing)} missing, {len(idx.stale)} stale, "
-            f"{len(idx.extra)} extra documents\n"
+            f"{len(idx.extra)} extra documents{twice}\n"
         )
+        for problem in idx.damaged:
+            out.write(f"index: damaged: {problem}\n")
     for line in health.fixed:
         out.write(f"fixed: {line}\n")
     if not health.ok and not args.repair:

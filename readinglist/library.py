@@ -24,7 +24,13 @@ from .core.faults import EnvironmentFault
 from .core.health import LibraryDamaged, Salvaged, examine, salvage, write_marker
 from .core.identifiers import normalise_title
 from .core.imports import Importer, ImportPlanner, ImportReport
-from .core.index_sync import DoctorReport, IndexSync, IndexUpdateError
+from .core.index_sync import (
+    DoctorReport,
+    IndexLag,
+    IndexSync,
+    IndexUpdateError,
+    WriteLock,
+)
 from .core.progress import Cancelled, Progress
 from .core.query import Query
 from .core.reads import Reads
@@ -65,17 +71,29 @@ class Library:
     also reachable as attributes (``reads``, ``edits``, ``tags_service``,
     ``imports``, ``exports``, ``views``, ``sync``, ``uow``).
 
-    ``sync_index=True`` (the default) checks the index at open and repairs it
-    in the calling thread; the GUI passes ``False`` and runs
-    :meth:`sync_index` in a worker so the window shows at once.
-    ``background_index=True`` (the GUI) applies index updates of small edits
-    on a thread of their own (see :mod:`readinglist.core.index_sync`).
+    ``sync_index=True`` (the default, for writers) checks the index at open
+    and repairs it in the calling thread, holding the library's write lock
+    (waiting up to *write_wait* seconds for another writer, by default
+    :data:`~readinglist.core.index_sync.WRITE_WAIT`; *on_wait* is called
+    once if it has to wait).  Readers pass ``False``: opening then
+    never takes the lock and never writes to the index, and
+    :meth:`index_lag` says whether answers may miss recent changes.  The GUI
+    passes ``False`` too and runs :meth:`sync_index` in a worker so the
+    window shows at once.  ``background_index=True`` (the GUI) applies index
+    updates of small edits on a thread of their own (see
+    :mod:`readinglist.core.index_sync`).
     """
 
     EDITABLE = EDITABLE
 
     def __init__(
-        self, folder: Path, *, sync_index: bool = True, background_index: bool = False
+        self,
+        folder: Path,
+        *,
+        sync_index: bool = True,
+        background_index: bool = False,
+        write_wait: float | None = None,
+        on_wait: Callable[[], None] | None = None,
     ) -> None:
         self.folder = Path(folder)
         if self.folder.exists() and not self.folder.is_dir():
@@ -96,7 +114,14 @@ class Library:
         if self.db.created:
             self.index.repairs.clear()
         self.reads = Reads(self.db, self.index)
-        self.sync = IndexSync(self.db, self.index, self.reads, background=background_index)
+        self.write_lock = WriteLock(self.folder, write_wait, on_wait)
+        self.sync = IndexSync(
+            self.db,
+            self.index,
+            self.reads,
+            background=background_index,
+            write_lock=self.write_lock,
+        )
         self.uow = UnitOfWork(self.db, self.sync)
         self.sync.on_error = lambda _message: self.uow.notify("index-error")
         self.edits = Edits(self.db, self.reads, self.uow)
@@ -147,6 +172,9 @@ class Library:
 
     def index_in_step(self) -> bool:
         return self.sync.in_step()
+
+    def index_lag(self) -> IndexLag:
+        return self.sync.lag()
 
     def check_index(self) -> IndexCheck:
         return self.sync.check()
@@ -351,8 +379,12 @@ def _refuse_if_open(folder: Path, allow_pid: int | None = None) -> None:
 
 
 def _drop_index(folder: Path) -> None:
-    """Remove the search index: it is rebuilt from the database at the next open."""
-    shutil.rmtree(folder / INDEX_DIR, ignore_errors=True)
+    """Remove the search index: it is rebuilt from the database at the next open.
+
+    Under the library's write lock, so no other process is writing to it meanwhile.
+    """
+    with WriteLock(folder).hold():
+        shutil.rmtree(folder / INDEX_DIR, ignore_errors=True)
 
 
 def restore_backup(

@@ -30,6 +30,16 @@ def resolve_library_dir(cli_value: str | os.PathLike[str] | None) -> Path:
     return default_library_dir()
 
 
+def config_dir() -> Path:
+    """Return the user's configuration folder for Reading List (not created here).
+
+    It holds what belongs to the user rather than to a library, such as the
+    key that signs search indexes (:mod:`readinglist.search.trust`): a
+    library folder copied from someone else must not carry it.
+    """
+    return Path(appdirs.user_config_dir(APP_DIR_NAME, appauthor=False))
+
+
 def log_dir() -> Path:
     """Return the folder for log files (created on demand)."""
     path = Path(appdirs.user_log_dir(APP_DIR_NAME, appauthor=False))

@@ -423,7 +423,7 @@ def test_a_failed_document_leaves_no_postings(tmp_path: Path) -> None:
     docs = _corpus(12)
     ix = SearchIndex(tmp_path / "index")
     try:
-        writer = bulkwriter._BulkWriter(ix._ix)
+        writer = bulkwriter._BulkWriter(ix._writable())
         for doc in docs[:6]:
             writer.add_fields(bulkwriter._fields_of(doc))
         # Fails in the note, after its pid, abstract and title went in.

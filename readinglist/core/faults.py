@@ -92,8 +92,10 @@ def explain(exc: BaseException, folder: Path | None = None) -> str | None:
         return "not enough memory to finish; nothing was changed."
     name = type(exc).__name__
     if name == "LockError" and type(exc).__module__.startswith("whoosh"):
+        # Whoosh's own index lock, held by a process outside the library's
+        # write lock (index_sync.WriteLock, whose timeout is a LibraryBusy).
         return (
-            f"{where}: another Reading List process is updating the search index; "
+            f"{where}: another Reading List process is writing to this library; "
             "try again when it has finished."
         )
     return None

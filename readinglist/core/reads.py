@@ -1,9 +1,11 @@
 """Reads: queries, pages, counts and paper snapshots.
 
-Nothing here writes.  Every answer is plain data (ids, counts, immutable
-:class:`~readinglist.records.PaperData` snapshots), so no caller ever holds
-an ORM object bound to a session.  Sorting and filtering happen in SQLite;
-full-text matching comes from the search index and is intersected here.
+Nothing here writes, waits for a writer or repairs the index.  Every answer
+is plain data (ids, counts, immutable :class:`~readinglist.records.PaperData`
+snapshots), so no caller ever holds an ORM object bound to a session.
+Sorting and filtering happen in SQLite; full-text matching comes from the
+search index and is intersected here.  An index behind the database answers
+with what it has, restricted to the papers the database has.
 """
 
 from __future__ import annotations
@@ -228,8 +230,15 @@ class Reads:
         """The index's hits for *q*'s text, restricted by its filters (None: no text)."""
         if not q.text.strip():
             return None
+        behind = self.index_behind()
         with self.db.reader() as s:
-            restrict = _restriction(s, q)
+            if behind:
+                # The index may hold papers purged since, or copies of papers
+                # from before a change: the hits are only those the database
+                # has and the filters allow.
+                restrict = {"allowed": _fetch_ids(s, select(Paper.id).where(and_(*filters(q))))}
+            else:
+                restrict = _restriction(s, q)
         ranked = q.sort == "relevance"
         # A ranked page reads enough hits to put title phrases first among them.
         wanted = limit if limit is None or not ranked else max(limit, PHRASE_FIRST)
@@ -395,6 +404,14 @@ class Reads:
         """Every paper's revision (the index holds the revision it indexed)."""
         with self.db.reader() as s:
             return {int(i): int(r) for i, r in s.execute(select(Paper.id, Paper.revision))}
+
+    def index_behind(self) -> bool:
+        """Whether the index may not have seen every change (cheap: its stamp and a counter).
+
+        Readers never wait for the index to catch up: they answer from it as
+        it is, checked against the database (see :meth:`_search`).
+        """
+        return self.index.seen_changes != self.changes()
 
     def changes(self) -> int:
         """The library-wide change counter (see :func:`readinglist.db.bump_change_counter`)."""

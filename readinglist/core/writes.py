@@ -5,11 +5,22 @@ changed papers' revisions and the library's change counter, commits, then
 hands the ids to :class:`~.index_sync.IndexSync` and tells listeners.  Edits,
 tags, imports, trash and purge all call it, so the database and the index
 are updated the same way whatever the change; nothing else writes to either.
+
+The library's write lock (:class:`~.index_sync.WriteLock`) is held from
+before the transaction until the index has taken the change, so no other
+process can look at the index between the commit and its index batch and
+index the same papers again (and a second writer waits for the first, a
+bounded time, instead of failing on SQLite's busy timeout).  The one
+exception is the window's small edits (``background`` index updates):
+their commit does not wait for another writer's long import or rebuild,
+because their index update, made later under the lock, replaces the
+papers' documents whoever wrote them first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import update
@@ -74,25 +85,41 @@ class UnitOfWork:
         """
         ids = list(dict.fromkeys(ids))
         counter = 0
-        with self.db.transaction() as s:
-            changed = apply(s, ids)
-            touched = list(ids if changed is None else dict.fromkeys(changed))
-            if touch:
-                self._touch(s, touched, bump_revision=indexed)
-            if progress is not None:
-                progress.check()
-            if indexed and touched:
-                counter = bump_change_counter(s)
-        if fresh:
-            # New papers are listable as soon as they are committed; they
-            # become searchable while the index catches up (the GUI shows
-            # "indexing" progress meanwhile).
-            self.notify(kind, touched)
-        if counter:
-            self.sync.after_commit(counter, touched, fresh=fresh, progress=progress)
+        with self._write_unit(fresh=fresh):
+            with self.db.transaction() as s:
+                changed = apply(s, ids)
+                touched = list(ids if changed is None else dict.fromkeys(changed))
+                if touch:
+                    self._touch(s, touched, bump_revision=indexed)
+                if progress is not None:
+                    progress.check()
+                if indexed and touched:
+                    counter = bump_change_counter(s)
+            if fresh:
+                # New papers are listable as soon as they are committed; they
+                # become searchable while the index catches up (the GUI shows
+                # "indexing" progress meanwhile).
+                self.notify(kind, touched)
+            if counter:
+                self.sync.after_commit(counter, touched, fresh=fresh, progress=progress)
         if not fresh:
             self.notify(kind, touched)
         return touched
+
+    def _write_unit(self, *, fresh: bool) -> AbstractContextManager[object]:
+        """The write lock for one change: its commit and the index batch after it.
+
+        New papers (``fresh``) are added to the index without looking for an
+        earlier copy, so their commit and their indexing must be in one
+        writer's hands.  A background edit's update replaces documents, so
+        its commit need not wait for other writers (see the module's doc).
+        Changes the index does not hold take the lock too: a command
+        waiting here for an import is told so, where SQLite's busy timeout
+        would fail it after a few seconds.
+        """
+        if self.sync.background and not fresh:
+            return nullcontext()
+        return self.sync.write_lock.hold()
 
     @staticmethod
     def _touch(s: Session, ids: list[int], *, bump_revision: bool) -> None:

@@ -12,7 +12,11 @@ this package, not from its modules:
 * :mod:`.analysis`: :class:`WordAnalyzer`, :class:`PositionsFormat`, the
   schema, the default fields and :class:`IndexDoc`;
 * :mod:`.bulkwriter` and :mod:`.codec`: the segment writer, built on Whoosh 3
-  internals.
+  internals;
+* :mod:`.trust` and :mod:`.stamp`: signed tables of contents (an index this
+  user's Reading List did not write is never opened), data-only unpickling
+  of segment files, the stamp;
+* :mod:`.check`: reading a whole index to find damage (``doctor``).
 
 Searching is plain Whoosh.  Writing is not: Whoosh's own writer spends a
 chain of Python calls on every token and every posting, which made indexing
@@ -28,7 +32,10 @@ index's table of contents.  Those classes declare ``readinglist.search`` as
 their module and are imported here, so indexes name them
 ``readinglist.search.<class>`` wherever the code lives, as they did when this
 package was one module: keep these imports, or existing indexes become
-unreadable and are rebuilt.
+unreadable and are rebuilt.  Only the segments' pickle is loaded, and only
+after the table of contents' signature is checked; the schema's pickle is
+skipped (the program's own schema is used), and every other pickle in an
+index is loaded as plain data (see :mod:`.trust`).
 """
 
 from __future__ import annotations
@@ -45,6 +52,10 @@ from .analysis import (
 from .codec import _Codec as _Codec  # Pickled in indexes as readinglist.search._Codec.
 from .index import STAMP_FILE, SearchIndex
 from .results import IndexCheck, QuerySyntaxError, SearchResult, has_phrase, highlight_spans
+from .trust import install_data_only_unpickling
+
+# Before any index is read: segment files are unpickled as plain data only.
+install_data_only_unpickling()
 
 __all__ = [
     "DEFAULT_FIELDS",

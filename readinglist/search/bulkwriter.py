@@ -29,6 +29,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 from whoosh import fields, formats
+from whoosh.index import clean_files
 from whoosh.reading import TermNotFound
 from whoosh.writing import SegmentWriter
 
@@ -199,6 +200,7 @@ class _BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped.
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         # Our codec: its postings writer takes whole terms and inlines rare ones.
         super().__init__(ix, codec=_codec(), **kwargs)
+        self._ix = ix
         self._postings: dict[str, dict[bytes, _Postings]] = {}
         # Per field, each document's length (words indexed), by doc number.
         self._lengths: dict[str, array[int]] = {}
@@ -325,6 +327,16 @@ class _BulkWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped.
                         continue
                     for docnum in docnums:
                         self.delete_document(base + docnum)
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        # Whoosh's, but a signed index signs the table of contents before
+        # it appears (see .trust): readers check it before unpickling it.
+        commit_toc = getattr(self._ix, "commit_toc", None)
+        if commit_toc is None:
+            super()._commit_toc(segments)
+            return
+        commit_toc(self.schema, segments, self.generation)
+        clean_files(self.storage, self.indexname, self.generation, segments)
 
     # --- merging ----------------------------------------------------------
 

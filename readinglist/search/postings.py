@@ -11,13 +11,14 @@ with Whoosh's own per-document reads and scores.
 from __future__ import annotations
 
 import zlib
-from pickle import loads
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
+
+from .trust import data_loads
 
 __all__ = ["Floats", "Postings", "numeric_column", "pid_column", "position_keys"]
 
@@ -205,5 +206,5 @@ def _read_block(m: Any) -> tuple[int, Any, Any, Any]:
     data = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
     if m._compression:
         data = zlib.decompress(data)
-    ids, weights, values = loads(data)
+    ids, weights, values = data_loads(data)
     return int(m._blocklength), ids, weights, values

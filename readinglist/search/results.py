@@ -34,19 +34,26 @@ class SearchResult:
     # The words of a plain multi-word search, in order (indexed form), for
     # ranking papers whose title holds them as a phrase first.
     phrase: tuple[str, ...] = ()
+    # Set when the index could not be read (damage): the search found
+    # nothing, and the damage is noted for the next writer to repair.
+    error: str = ""
 
 
 @dataclass
 class IndexCheck:
-    """Differences between the index and the database."""
+    """Differences between the index and the database, and damage found in the index."""
 
     missing: list[int] = field(default_factory=list)
     stale: list[int] = field(default_factory=list)
     extra: list[int] = field(default_factory=list)
+    # Papers indexed more than once (each copy is a hit of its own).
+    duplicates: list[int] = field(default_factory=list)
+    # Segment files that changed or cannot be read (only a full check looks).
+    damaged: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.stale or self.extra)
+        return not (self.missing or self.stale or self.extra or self.duplicates or self.damaged)
 
 
 def _collect_terms(q: wq.Query, result: SearchResult) -> None:
