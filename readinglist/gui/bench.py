@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,16 @@ TYPED = "language models reasoning"
 def _env(tmp: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen" if not env.get("DISPLAY") else "xcb")
+    # Fresh window settings, but the same index-signing key as the process that
+    # built the library: with another key the window would rebuild the index.
+    from ..paths import config_dir
+    from ..search.trust import KEY_FILE
+
+    key = config_dir() / KEY_FILE
+    if key.exists():
+        target = Path(tmp) / key.parent.name / KEY_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(key, target)
     env["XDG_CONFIG_HOME"] = tmp
     env["READINGLIST_NO_ERROR_DIALOG"] = "1"
     return env
