@@ -66,10 +66,14 @@ class Actions(QObject):
         self.undo.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo.setIcon(icon("undo"))
         self.redo = w.undo_stack.createRedoAction(w, "&Redo")
-        # Ctrl+Shift+Z everywhere, plus the platform's own redo key (Ctrl+Y on Windows).
-        self.redo.setShortcuts(
-            [QKeySequence("Ctrl+Shift+Z"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)]
-        )
+        # Ctrl+Shift+Z everywhere, plus the platform's own redo keys (Ctrl+Y on
+        # Windows), each once: Linux themes list Ctrl+Shift+Z themselves, and a
+        # key registered twice is an "ambiguous shortcut" that Qt never fires.
+        redo_keys = [
+            QKeySequence("Ctrl+Shift+Z"),
+            *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo),
+        ]
+        self.redo.setShortcuts(list({k.toString(): k for k in redo_keys}.values()))
         self.redo.setIcon(icon("redo"))
         self.copy_bibtex = a(
             "&Copy as BibTeX", t.copy_bibtex, QKeySequence.StandardKey.Copy, "copy"

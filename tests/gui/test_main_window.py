@@ -188,6 +188,24 @@ def test_bulk_star_and_tag_with_undo(window: MainWindow, qtbot: QtBot, gui_lib: 
     )
 
 
+def test_undo_and_redo_by_keyboard(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
+    # Real key events through the window: a shortcut registered twice is
+    # "ambiguous" to Qt, which then fires nothing (Ctrl+Shift+Z on Linux did that).
+    ids = _select_rows(window, [0, 1])
+    window.act.star.trigger()
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert gui_lib.query_ids(Query(starred=True)) == []
+    qtbot.keyClick(
+        window.table,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert set(gui_lib.query_ids(Query(starred=True))) == set(ids)
+    shortcuts = [k.toString() for k in window.act.redo.shortcuts()]
+    assert len(shortcuts) == len(set(shortcuts)) and "Ctrl+Shift+Z" in shortcuts
+
+
 def test_delete_to_trash_and_undo(window: MainWindow, qtbot: QtBot, gui_lib: Library) -> None:
     ids = _select_rows(window, [0, 1])
     window.act.delete.trigger()
