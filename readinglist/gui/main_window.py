@@ -65,7 +65,7 @@ from .search import SearchController
 from .sidebar import SidebarController
 from .table import PaperTable
 from .transfer import TransferController
-from .widgets import DropOverlay, TagFilter, WelcomePanel, error_box, info_box
+from .widgets import DropOverlay, SearchBox, TagFilter, WelcomePanel, error_box, info_box
 
 __all__ = ["MainWindow"]
 
@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         self.centre.addWidget(self.table)
         self.centre.addWidget(self.welcome)
 
-        self.search_edit = QLineEdit()
+        self.search_edit = SearchBox()
         self.search_edit.setObjectName("search")
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setPlaceholderText(
@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         search = self.search
         self.search_edit.textChanged.connect(search.set_text)
+        self.search_edit.downPressed.connect(self._into_results)
         self.search_edit.returnPressed.connect(
             lambda: search.set_text(self.search_edit.text(), debounce=False)
         )
@@ -360,6 +361,13 @@ class MainWindow(QMainWindow):
         if self.table.selected_ids():
             menu = self.act.table_menu(self.search.state.view.trashed)
             menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _into_results(self) -> None:
+        """From the search field to the results: the current row, else the first."""
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.table.selectionModel().hasSelection() and self.model.rowCount() > 0:
+            current = self.table.currentIndex()
+            self.table.selectRow(current.row() if current.isValid() else 0)
 
     def focus_search(self) -> None:
         """Put the cursor in the search field, its text selected."""

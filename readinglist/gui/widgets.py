@@ -15,8 +15,8 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtGui import Qt as QtGuiNS
 from PySide6.QtWidgets import (
     QComboBox,
@@ -42,6 +42,7 @@ from .icons import icon
 __all__ = [
     "DropOverlay",
     "ExportDialog",
+    "SearchBox",
     "TagFilter",
     "WelcomePanel",
     "as_label",
@@ -106,6 +107,22 @@ def ask_tags(parent: QWidget, title: str, label: str, suggestions: Sequence[str]
         return []
     # The core's rule, so "a, A ,b" means the same here as on the command line.
     return parse_tag_list(dialog.textValue())
+
+
+class SearchBox(QLineEdit):
+    """The search field: Escape clears it, Down moves into the results."""
+
+    #: Down was pressed: the owner moves the focus to the results.
+    downPressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()  # textChanged runs the (empty) search
+            return
+        if event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self.downPressed.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class DropOverlay(QLabel):

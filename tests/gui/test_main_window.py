@@ -771,3 +771,25 @@ def test_a_failed_index_update_is_shown(
     assert gui_lib.paper(pid).tags == ("arctic",)  # the change itself is kept
     window.last_error.close()
     monkeypatch.undo()
+
+
+def test_escape_clears_the_search_and_down_moves_into_the_results(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    window.activateWindow()
+    window.search_edit.setFocus()
+    qtbot.waitUntil(window.search_edit.hasFocus, timeout=5000)
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        qtbot.keyClicks(window.search_edit, "mamba")
+    found = window.model.rowCount()
+    assert 0 < found < 101
+    qtbot.keyClick(window.search_edit, Qt.Key.Key_Down)
+    qtbot.waitUntil(window.table.hasFocus, timeout=5000)
+    assert window.table.currentIndex().row() == 0
+    assert window.selected_ids() == [window.model.index(0, 0).data(PAPER_ID_ROLE)]
+    window.search_edit.setFocus()
+    qtbot.waitUntil(window.search_edit.hasFocus, timeout=5000)
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        qtbot.keyClick(window.search_edit, Qt.Key.Key_Escape)
+    assert window.search_edit.text() == ""
+    qtbot.waitUntil(lambda: window.model.rowCount() == 101, timeout=5000)
