@@ -121,6 +121,8 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]  # Whoosh is untyped.
             b = firsts[i + 1]
             count = count_list[i]
             keys.append(fieldkey + term)
+            # The term's statistics, in W3TermInfo's order after its inlined flag.
+            stats = (totals[i], count, shortest[i], longest[i], tops[i], id_list[a], id_list[b - 1])
             if count < inline:
                 # W3TermInfo.to_bytes() of an inlined term: flag, stats, then
                 # the postings pickled.  Whoosh's ListMatcher gives "" (a str)
@@ -131,17 +133,7 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]  # Whoosh is untyped.
                     tuple(weight_list[a:b]),
                     tuple(values[a:b]) if values is not None else (b"",) * count,
                 )
-                info = pack(
-                    True,
-                    totals[i],
-                    count,
-                    shortest[i],
-                    longest[i],
-                    tops[i],
-                    id_list[a],
-                    id_list[b - 1],
-                )
-                entries.append(info + dumps(inlined, _PICKLE_PROTOCOL))
+                entries.append(pack(True, *stats) + dumps(inlined, _PICKLE_PROTOCOL))
                 continue
             # W3PostingsWriter: a header, then per block its size (negative
             # for the last), a pickled summary and the pickled, compressed
@@ -176,17 +168,9 @@ class _FieldWriter(W3FieldWriter):  # type: ignore[misc]  # Whoosh is untyped.
                 postfile.write_int(-size if k == last_block else size)
                 postfile.write(summary)
                 postfile.write(data)
-            info = pack(
-                False,
-                totals[i],
-                count,
-                shortest[i],
-                longest[i],
-                tops[i],
-                id_list[a],
-                id_list[b - 1],
+            entries.append(
+                pack(False, *stats) + pack_long(start) + pack_int(postfile.tell() - start)
             )
-            entries.append(info + pack_long(start) + pack_int(postfile.tell() - start))
         _add_entries(self._tindex, keys, entries)
 
     def start_field(self, fieldname: str, fieldobj: Any) -> None:
