@@ -36,7 +36,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
-from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
+from .people import Person, parse_name
 
 __all__ = [
     "KEY_PUNCTUATION",
@@ -109,8 +109,6 @@ _ASCII_FOLD = str.maketrans(
 _VALID_KEY = re.compile(r"[A-Za-z0-9\-_:./+]+\Z")
 _NOT_SAFE_KEY_CHAR = re.compile(r"[^A-Za-z0-9\-_:./+]+")
 _NOT_KEY_CHAR = re.compile(r"[^A-Za-z0-9]+")
-# "Li Chen et al." as an author name: the tail is not part of anyone's name.
-_ET_AL = re.compile(r"\s*,?\s+et\.?\s+al\.?\s*$", re.IGNORECASE)
 _FALLBACK_KEY = "paper"
 
 
@@ -131,27 +129,19 @@ def _clean(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def family_name(name: str) -> str:
-    """Return the family name ("last" part, without von particles) of a display name.
+    """Return the family name (without particles such as "van") of a display name.
 
     Accepts "Ashish Vaswani", "Vaswani, Ashish", "Ludwig van Beethoven" (->
-    "Beethoven") and "Jean-Pierre de la Fontaine" (-> "Fontaine").  Splitting
-    follows BibTeX's own rules through bibtexparser; if that fails the last
-    word (or the part before the first comma) is used.
+    "Beethoven"), "Jean-Pierre de la Fontaine" (-> "Fontaine") and "Martin
+    Luther King Jr." (-> "King"), through :func:`readinglist.people.parse_name`.
     """
-    name = _ET_AL.sub("", " ".join(name.split()))
-    if not name:
-        return ""
-    try:
-        parts = parse_single_name_into_parts(name, strict=False)
-        last = parts.last or parts.von
-        family = " ".join(last).replace("{", "").replace("}", "").strip()
-    except (InvalidNameError, ValueError, IndexError):
-        # Defensive: the lenient parser should not raise, but a key must
-        # always be produced, so fall back to a plain split.
-        family = ""
-    if not family:
-        family = name.split(",", 1)[0] if "," in name else name.rsplit(" ", 1)[-1]
-    return family
+    return parse_name(name).family.replace("{", "").replace("}", "").strip()
+
+
+def _family(author: str | Person) -> str:
+    if isinstance(author, Person):
+        return author.family.replace("{", "").replace("}", "").strip()
+    return family_name(author)
 
 
 def _title_words(title: str, count: int = 3) -> list[str]:
@@ -182,12 +172,16 @@ def _suffixes() -> Iterator[str]:
         n += 1
 
 
-def base_citekey(authors: Sequence[str], title: str, year: int | None) -> str:
-    """Return the key for a paper before uniqueness suffixes are added."""
+def base_citekey(authors: Sequence[str | Person], title: str, year: int | None) -> str:
+    """Return the key for a paper before uniqueness suffixes are added.
+
+    *authors* are people (the stored form) or display names.
+    """
     author = ""
     for name in authors:
-        if name.strip():
-            author = _clean(family_name(name)).lower()
+        family = _family(name)
+        if family:
+            author = _clean(family).lower()
             break
     year_part = _clean(str(year)) if year is not None else ""
     key = author + "".join(_title_words(title)) + year_part
@@ -211,7 +205,9 @@ def make_unique(key: str, taken: set[str]) -> str:
     raise AssertionError("unreachable: the suffix generator is infinite")  # pragma: no cover
 
 
-def make_citekey(authors: Sequence[str], title: str, year: int | None, taken: set[str]) -> str:
+def make_citekey(
+    authors: Sequence[str | Person], title: str, year: int | None, taken: set[str]
+) -> str:
     """Return a new citation key for a paper, unique against *taken*.
 
     *taken* holds the keys already in use, in lower case (see

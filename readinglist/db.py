@@ -64,8 +64,12 @@ class Paper(Base):
     # Title folded for duplicate detection (case, accents, punctuation, spaces).
     title_key: Mapped[str] = mapped_column(Text, index=True)
     abstract: Mapped[str] = mapped_column(Text, default="")
-    # JSON list of display names, in order.
+    # JSON list of display names, in order (derived from ``people``; the
+    # search index and the list read these).
     authors: Mapped[str] = mapped_column(Text, default="[]")
+    # JSON list of [given, family, prefix, suffix]; '' in rows from before
+    # schema 4, whose display names are parsed when read (people.load_people).
+    people: Mapped[str] = mapped_column(Text, default="", server_default="")
     # First author + others, lower-cased, for sorting by author in SQL.
     authors_sort: Mapped[str] = mapped_column(Text, default="")
     year: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -89,6 +93,12 @@ class Paper(Base):
     # Bumped by every change; the search index stores it to detect stale documents.
     revision: Mapped[int] = mapped_column(Integer, default=1)
     trashed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The attached PDF (absolute path), '' if none.
+    pdf_path: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # JSON object of further fields (records.EXTRA_FIELDS): publisher, pages...
+    extra: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # JSON list of the fields the user edited by hand (metadata fill keeps them).
+    edited: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (
         Index("ix_papers_trashed_added", "trashed_at", "added_at"),
@@ -196,6 +206,19 @@ def _v3_view_indexes(conn: Connection) -> None:
     conn.exec_driver_sql("ANALYZE")
 
 
+# Columns schema 4 added (structured authors, attachments, further fields).
+_V4_COLUMNS = ("people", "pdf_path", "extra", "edited")
+
+
+def _v4_people_and_fields(conn: Connection) -> None:
+    # Existing rows keep '' in the new columns: their authors are parsed into
+    # people when read, so the upgrade does not rewrite 100,000 rows.
+    have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(papers)")}
+    for column in _V4_COLUMNS:
+        if column not in have:
+            conn.exec_driver_sql(f"ALTER TABLE papers ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
 # Ordered steps: MIGRATIONS[n] brings a version-n database to version n+1.
 # A new library runs them all: step 1 creates today's tables, so later steps
 # must be harmless on a database that already has what they add.
@@ -203,6 +226,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_create,
     _v2_batch_count_index,
     _v3_view_indexes,
+    _v4_people_and_fields,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -10,6 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .people import Person, people_from_names
+
+# Bibliographic fields kept beyond the columns every paper has, by their
+# BibTeX names (RIS, CSL-JSON and the exports map them); see ``extra``.
+EXTRA_FIELDS = (
+    "publisher",
+    "volume",
+    "number",
+    "pages",
+    "editor",
+    "edition",
+    "series",
+    "address",
+    "institution",
+    "school",
+    "organization",
+    "isbn",
+    "issn",
+    "month",
+    "primaryclass",
+)
+
 
 @dataclass
 class ParsedPaper:
@@ -17,7 +39,8 @@ class ParsedPaper:
 
     title: str
     abstract: str = ""
-    authors: list[str] = field(default_factory=list)
+    # The authors as people (see :mod:`readinglist.people`).
+    authors: list[Person] = field(default_factory=list)
     year: int | None = None
     venue: str = ""
     arxiv_id: str = ""
@@ -32,6 +55,10 @@ class ParsedPaper:
     note: str = ""
     # Label of the section the paper came from (a feed page's date line).
     section: str = ""
+    # A PDF file the paper comes with (absolute path), "" if none.
+    pdf_path: str = ""
+    # Further fields by their BibTeX names (:data:`EXTRA_FIELDS`), plain text.
+    extra: dict[str, str] = field(default_factory=dict)
     # 1-based line of the source where the entry starts, for messages.
     line: int | None = None
 
@@ -92,6 +119,7 @@ class PaperData:
     id: int
     title: str
     abstract: str = ""
+    # Display names, derived from :attr:`people` (what the list and search show).
     authors: tuple[str, ...] = ()
     year: int | None = None
     venue: str = ""
@@ -110,6 +138,26 @@ class PaperData:
     updated_at: datetime | None = None
     revision: int = 1
     trashed: bool = False
+    # The authors as people: keys, sorting and exports use these.
+    people: tuple[Person, ...] = ()
+    # The attached PDF's path, "" if none.
+    pdf_path: str = ""
+    # Further fields (:data:`EXTRA_FIELDS`) as sorted (name, value) pairs.
+    extra: tuple[tuple[str, str], ...] = ()
+    # Fields the user edited by hand: metadata fill never overwrites these.
+    edited: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        # Built by hand (tests, clients) with only one of the two forms: derive
+        # the other, so the two always describe the same people.
+        if self.authors and not self.people:
+            object.__setattr__(self, "people", tuple(people_from_names(self.authors)))
+        elif self.people and not self.authors:
+            object.__setattr__(self, "authors", tuple(p.display() for p in self.people))
+
+    def extra_field(self, name: str) -> str:
+        """The value of extra field *name*, "" if unset."""
+        return dict(self.extra).get(name, "")
 
     def to_json(self) -> dict[str, object]:
         """Return the JSON form used by ``--json`` on the command line."""
@@ -118,6 +166,7 @@ class PaperData:
             "title": self.title,
             "abstract": self.abstract,
             "authors": list(self.authors),
+            "people": [p.to_json() for p in self.people],
             "year": self.year,
             "venue": self.venue,
             "arxiv_id": self.arxiv_id or None,
@@ -130,6 +179,8 @@ class PaperData:
             "note": self.note,
             "citekey": self.citekey,
             "entry_type": self.entry_type or "misc",
+            "pdf": self.pdf_path or None,
+            "extra": dict(self.extra),
             "batch_id": self.batch_id,
             "added_at": self.added_at.isoformat() if self.added_at else None,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,

@@ -38,6 +38,7 @@ from readinglist.core.exports import ExportScope
 from readinglist.exporters.bibtex import dumps, encode_text
 from readinglist.exporters.verbatim import URL_SCHEMES, safe_arxiv_id, safe_doi, safe_url
 from readinglist.library import Library
+from readinglist.people import Person, people_from_names
 from readinglist.records import PaperData, Problem
 
 # --- payloads --------------------------------------------------------------------------
@@ -109,6 +110,11 @@ class StoredRecord:
     citekey: str = ""
     tags: tuple[str, ...] = ()
     note: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def people(self) -> tuple[Person, ...]:
+        return tuple(people_from_names(self.authors))
 
 
 def hostile_records() -> list[PaperData | StoredRecord]:

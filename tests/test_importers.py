@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from readinglist import importers
 from readinglist.importers import bibtex, hfpage
+from readinglist.people import Person
 from readinglist.records import InputError, ParsedPaper, ParseResult
 
 SAMPLE = Path(__file__).parent / "data" / "hf-trending-mar11.txt"
@@ -451,12 +452,14 @@ def test_bibtex_entry_fields(bib_result: ParseResult) -> None:
     assert bib_result.format == "bibtex"
     paper = _by_key(bib_result)["mueller2020"]
     assert paper.title == "TÜLU 3: Pushing LLMs to 50% and beyond"
-    assert paper.authors == [
+    assert [a.display() for a in paper.authors] == [
         "Hans Müller",
         "Jan van der Berg",
         "Barnes and Noble, Inc.",
         "D. E. Knuth",
     ]
+    # Stored as people: "van der" is the prefix, not part of the given name.
+    assert paper.authors[1] == Person(given="Jan", family="Berg", prefix="van der")
     assert paper.year == 2020
     assert paper.venue == "J. Mach. Learn."
     assert paper.doi == "10.1000/a_b"
@@ -472,7 +475,7 @@ def test_bibtex_other_entries(bib_result: ParseResult) -> None:
     papers = _by_key(bib_result)
     smith = papers["smith21"]
     assert smith.title == "Attention Is Not All"
-    assert smith.authors == ["Jane Smith"]
+    assert smith.authors == [Person(given="Jane", family="Smith")]
     assert smith.venue == "Proc. of NeurIPS"
     assert smith.year == 2021
     assert smith.url == "https://example.org/p%20q"

@@ -259,7 +259,7 @@ def test_schema_version_and_migration_backup(
     con.close()
 
     def add_column(conn: object) -> None:
-        conn.exec_driver_sql("ALTER TABLE papers ADD COLUMN extra TEXT")  # type: ignore[attr-defined]
+        conn.exec_driver_sql("ALTER TABLE papers ADD COLUMN some_future_column TEXT")  # type: ignore[attr-defined]
 
     current = dbmod.SCHEMA_VERSION
     monkeypatch.setattr(dbmod, "MIGRATIONS", [*dbmod.MIGRATIONS, add_column])

@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from ..citekeys import KEY_RULE, is_valid_citekey
 from ..db import Database, Note, Paper, utcnow
-from .identifiers import authors_sort, dump_list, normalise_arxiv, normalise_doi, normalise_title
+from ..people import dump_people, people_from_names
+from .identifiers import (
+    authors_sort,
+    dump_extra,
+    dump_list,
+    normalise_arxiv,
+    normalise_doi,
+    normalise_title,
+)
 from .query import Query
 from .reads import Reads, chunks
 from .writes import UnitOfWork
@@ -33,6 +41,8 @@ EDITABLE = (
     "url",
     "links",
     "entry_type",
+    "pdf_path",
+    "extra",
 )
 
 
@@ -43,10 +53,18 @@ def _field_values(values: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"cannot edit {', '.join(sorted(unknown))}")
     row: dict[str, Any] = {}
     for key, value in values.items():
-        if key in {"authors", "links"}:
+        if key == "authors":
+            # Display names (typed by the user) or people; stored as both.
+            people = people_from_names(value)
+            row["authors"] = dump_list([p.display() for p in people])
+            row["people"] = dump_people(people) if people else ""
+            row["authors_sort"] = authors_sort(people)
+        elif key == "links":
             row[key] = dump_list(list(value))
-            if key == "authors":
-                row["authors_sort"] = authors_sort(list(value))
+        elif key == "extra":
+            row[key] = dump_extra(dict(value))
+        elif key == "year":
+            row[key] = None if value in (None, "") else int(value)
         elif key == "title":
             title = " ".join(str(value).split())
             if not title:
@@ -113,10 +131,16 @@ class Edits:
         joined = f"{current.rstrip()}\n\n{text}" if current.strip() else text
         self.set_note(pid, joined)
 
-    def update_paper(self, pid: int, **values: Any) -> None:
-        """Edit bibliographic fields of one paper (see :data:`EDITABLE`)."""
+    def update_paper(self, pid: int, *, by_user: bool = True, **values: Any) -> None:
+        """Edit bibliographic fields of one paper (see :data:`EDITABLE`).
+
+        Fields the user edits (*by_user*) are remembered, so a metadata fill
+        (which passes ``by_user=False``) never overwrites them.
+        """
         row = _field_values(values)
-        self.reads.paper(pid)
+        before = self.reads.paper(pid)
+        if by_user:
+            row["edited"] = dump_list(sorted(before.edited | set(values)))
 
         def apply(s: Session, _ids: list[int]) -> None:
             s.execute(update(Paper).where(Paper.id == pid).values(row))

@@ -24,6 +24,8 @@ from typing import NamedTuple, TextIO
 from sqlalchemy import Connection
 
 from ..exporters import bibtex as bibtex_export
+from ..people import Person, load_people
+from .identifiers import load_extra
 from .progress import Progress
 from .query import Query
 from .reads import Reads, chunks
@@ -76,7 +78,7 @@ class _Record(NamedTuple):
 
     title: str
     abstract: str
-    authors: tuple[str, ...]
+    people: tuple[Person, ...]
     year: int | None
     venue: str
     arxiv_id: str
@@ -86,6 +88,7 @@ class _Record(NamedTuple):
     citekey: str
     tags: tuple[str, ...]
     note: str
+    extra: tuple[tuple[str, str], ...]
 
 
 # The queries Reads._snapshots runs, limited to what the exporter writes, as
@@ -93,8 +96,8 @@ class _Record(NamedTuple):
 # expanding IN of 900 ids for every chunk and built its result rows in Python,
 # which cost more than reading the text itself.
 _PAPERS_SQL = (
-    "SELECT id, title, abstract, authors, year, venue, arxiv_id, doi, url, entry_type, citekey"
-    " FROM papers WHERE id IN ({})"
+    "SELECT id, title, abstract, authors, year, venue, arxiv_id, doi, url, entry_type, citekey,"
+    " people, extra FROM papers WHERE id IN ({})"
 )
 _TAGS_SQL = (
     "SELECT paper_tags.paper_id, tags.name FROM paper_tags"
@@ -131,12 +134,14 @@ def _records(conn: Connection, ids: list[int]) -> list[_Record]:
         url,
         entry_type,
         citekey,
+        people,
+        extra,
     ) in conn.exec_driver_sql(_PAPERS_SQL.format(marks), params).fetchall():
         found[pid] = _Record(
             title,
             abstract,
-            # A JSON list; "[]", the usual value, without the parser.
-            () if authors == "[]" else tuple(json.loads(authors)),
+            # "[]", the usual value, without the JSON parser.
+            () if authors == "[]" else load_people(people, json.loads(authors)),
             year,
             venue,
             arxiv_id or "",
@@ -146,6 +151,7 @@ def _records(conn: Connection, ids: list[int]) -> list[_Record]:
             citekey,
             tuple(tags[pid]) if pid in tags else (),
             notes.get(pid, ""),
+            load_extra(extra),
         )
     return [found[i] for i in ids if i in found]
 

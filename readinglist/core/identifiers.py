@@ -10,9 +10,20 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-__all__ = ["authors_sort", "dump_list", "normalise_arxiv", "normalise_doi", "normalise_title"]
+from ..people import Person
+from ..records import EXTRA_FIELDS
+
+__all__ = [
+    "authors_sort",
+    "dump_extra",
+    "dump_list",
+    "load_extra",
+    "normalise_arxiv",
+    "normalise_doi",
+    "normalise_title",
+]
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _ARXIV_RE = re.compile(
@@ -45,10 +56,30 @@ def dump_list(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
 
-def authors_sort(authors: Sequence[str]) -> str:
-    """The author sort key: first author's family name, then the full name, folded."""
+def dump_extra(extra: Mapping[str, str]) -> str:
+    """The JSON of the ``extra`` column: known fields with a value, sorted; '' when none."""
+    kept = {k: v for k, v in sorted(extra.items()) if k in EXTRA_FIELDS and v.strip()}
+    return json.dumps(kept, ensure_ascii=False) if kept else ""
+
+
+def load_extra(value: str | None) -> tuple[tuple[str, str], ...]:
+    """The (name, value) pairs of an ``extra`` column value."""
+    if not value:
+        return ()
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return ()
+    if not isinstance(data, dict):
+        return ()
+    return tuple(sorted((str(k), str(v)) for k, v in data.items() if k in EXTRA_FIELDS))
+
+
+def authors_sort(authors: Sequence[Person]) -> str:
+    """The author sort key: first author's family name, then given name and prefix, folded.
+
+    "van Gogh" sorts under G, as in reference lists.
+    """
     if not authors:
         return ""
-    first = authors[0]
-    family = first.split(",")[0] if "," in first else first.split()[-1] if first.split() else ""
-    return normalise_title(f"{family} {first}")
+    return normalise_title(authors[0].sort_key())

@@ -30,8 +30,16 @@ from sqlalchemy.orm import Session
 from .. import importers
 from ..citekeys import is_valid_citekey, make_citekey
 from ..db import Database, ImportBatch, Note, Paper, PaperTag, get_meta, set_meta, utcnow
+from ..people import dump_people, people_from_names
 from ..records import InputError, ParsedPaper, ParseResult, Problem, quoted
-from .identifiers import authors_sort, dump_list, normalise_arxiv, normalise_doi, normalise_title
+from .identifiers import (
+    authors_sort,
+    dump_extra,
+    dump_list,
+    normalise_arxiv,
+    normalise_doi,
+    normalise_title,
+)
 from .progress import Cancelled, Progress
 from .tags import ensure_tags
 from .writes import UnitOfWork
@@ -45,19 +53,26 @@ INSERT_BATCH = 2000
 _PAPERS = cast(Table, Paper.__table__)
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
+def expand_paths(paths: Sequence[Path], skipped: list[Path] | None = None) -> list[Path]:
     """Expand folders (recursively, sorted) into the files they hold.
 
-    Hidden files and folders are skipped; plain paths are kept as given (a
-    missing one is reported by the import, not dropped here).
+    Hidden files and folders are skipped, and so are files of a folder whose
+    name says they are not papers (images, archives...: see
+    :func:`readinglist.importers.importable`); plain paths are kept as given
+    (a missing one is reported by the import, not dropped here).  The files
+    left out for their name are appended to *skipped*, to be reported.
     """
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden:
+                if not child.is_file() or hidden:
+                    continue
+                if importers.importable(child):
                     out.append(child)
+                elif skipped is not None:
+                    skipped.append(child)
         else:
             out.append(path)
     return out
@@ -209,15 +224,18 @@ class ImportPlanner:
         """The database row of *paper* as paper *pid* (citation key made unique)."""
         title = " ".join(paper.title.split())
         key = paper.citekey.strip()
+        # Importers give people; display names (tests, older callers) are parsed.
+        people = people_from_names(paper.authors)
         if not key or not is_valid_citekey(key) or key.lower() in self.known.citekeys:
-            key = make_citekey(paper.authors, title, paper.year, self.known.citekeys)
+            key = make_citekey(people, title, paper.year, self.known.citekeys)
         return {
             "id": pid,
             "title": title,
             "title_key": normalise_title(title),
             "abstract": paper.abstract,
-            "authors": dump_list(paper.authors),
-            "authors_sort": authors_sort(paper.authors),
+            "authors": dump_list([p.display() for p in people]),
+            "people": dump_people(people) if people else "",
+            "authors_sort": authors_sort(people),
             "year": paper.year,
             "venue": paper.venue,
             "arxiv_id": normalise_arxiv(paper.arxiv_id) or None,
@@ -234,6 +252,9 @@ class ImportPlanner:
             "updated_at": self.now,
             "revision": 1,
             "trashed_at": None,
+            "pdf_path": paper.pdf_path,
+            "extra": dump_extra(paper.extra),
+            "edited": "",
         }
 
 
@@ -256,9 +277,26 @@ class Importer:
         progress = progress or Progress()
         todo: list[Path | ImportReport] = []
         for path in paths:
-            files = expand_paths([path])
+            skipped: list[Path] = []
+            files = expand_paths([path], skipped)
             if path.is_dir() and not files:
-                todo.append(ImportReport(path.name, error=f"{path}: the folder holds no files"))
+                what = "no files Reading List reads" if skipped else "no files"
+                todo.append(ImportReport(path.name, error=f"{path}: the folder holds {what}"))
+            if skipped:
+                # Named, so nothing in a dropped folder disappears unexplained.
+                shown = ", ".join(p.name for p in skipped[:5])
+                more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+                todo.append(
+                    ImportReport(
+                        path.name,
+                        problems=[
+                            Problem(
+                                f"{len(skipped)} file{'s' if len(skipped) > 1 else ''} "
+                                f"skipped, not in a format Reading List reads: {shown}{more}"
+                            )
+                        ],
+                    )
+                )
             todo.extend(files)
         reports: list[ImportReport] = []
         for n, item in enumerate(todo):
@@ -341,13 +379,20 @@ class Importer:
         digest = hashlib.sha256(data).hexdigest()
         decoding: list[Problem] = []
         try:
-            text = importers.decode_text(data, name, decoding)
-            del data
-            result = importers.parse_text(text, name)
-            del text
+            if importers.sniff_binary(data) is not None:
+                result = importers.parse(data, str(where) if where is not None else name)
+            else:
+                text = importers.decode_text(data, name, decoding)
+                del data
+                result = importers.parse_text(text, name)
+                del text
         except InputError as exc:
             return ImportReport(file_name=name, error=str(exc))
         result.problems[:0] = decoding
+        if where is not None and result.format in importers.ATTACHING_FORMATS:
+            # The file is the paper: keep where it is, to open it later.
+            for paper in result.papers:
+                paper.pdf_path = paper.pdf_path or str(where.resolve())
         parse_s = time.perf_counter() - t0
         report = self._add(result, name, digest, progress, consume=True)
         report.timings["parse"] = parse_s

@@ -18,8 +18,10 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database, Note, Paper, PaperTag, Tag, get_meta
+from ..people import load_people
 from ..records import PaperData
 from ..search import SearchIndex, SearchResult, has_phrase
+from .identifiers import load_extra
 from .query import DEFAULT_SORT, Query
 
 __all__ = ["CHUNK", "Reads", "chunks"]
@@ -47,6 +49,10 @@ _SNAPSHOT_COLUMNS = (
     Paper.updated_at,
     Paper.revision,
     Paper.trashed_at,
+    Paper.people,
+    Paper.pdf_path,
+    Paper.extra,
+    Paper.edited,
 )
 
 # A tag view's first page walks the list order when it expects to read at
@@ -351,14 +357,19 @@ class Reads:
             updated_at,
             revision,
             trashed_at,
+            people,
+            pdf_path,
+            extra,
+            edited,
         ) in s.execute(select(*_SNAPSHOT_COLUMNS).where(Paper.id.in_(chunk))):
             if trashed_at is not None and not include_trashed:
                 continue
+            display = _json_tuple(authors)
             out[pid] = PaperData(
                 id=pid,
                 title=title,
                 abstract=abstract,
-                authors=_json_tuple(authors),
+                authors=display,
                 year=year,
                 venue=venue,
                 arxiv_id=arxiv_id or "",
@@ -376,6 +387,10 @@ class Reads:
                 updated_at=updated_at,
                 revision=revision,
                 trashed=trashed_at is not None,
+                people=load_people(people, display),
+                pdf_path=pdf_path,
+                extra=load_extra(extra),
+                edited=frozenset(_json_tuple(edited)) if edited else frozenset(),
             )
         return out
 

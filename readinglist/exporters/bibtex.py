@@ -48,51 +48,19 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Protocol, TextIO
+from typing import TextIO
 
 from ..citekeys import KEY_RULE, STOPWORDS, is_valid_citekey, legacy_citekey, make_citekey
+from ..people import Person
 from ..records import Problem, quoted
 from .latex_text import _clean, _escape, encode_text
+from .record import Record
 from .title_case import _RUN, protect_title
 from .verbatim import safe_arxiv_id, safe_doi, safe_url
 
 __all__ = ["Record", "dump", "dumps", "encode_text", "entry", "entry_type", "protect_title"]
 
 log = logging.getLogger(__name__)
-
-
-class Record(Protocol):
-    """What the exporter reads of a paper.
-
-    A :class:`~readinglist.records.PaperData` is one; the library's bulk
-    export passes lighter records of just these fields (a snapshot per paper
-    was a noticeable part of exporting 100,000 papers).
-    """
-
-    @property
-    def title(self) -> str: ...
-    @property
-    def abstract(self) -> str: ...
-    @property
-    def authors(self) -> Sequence[str]: ...
-    @property
-    def year(self) -> int | None: ...
-    @property
-    def venue(self) -> str: ...
-    @property
-    def arxiv_id(self) -> str: ...
-    @property
-    def doi(self) -> str: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def entry_type(self) -> str: ...
-    @property
-    def citekey(self) -> str: ...
-    @property
-    def tags(self) -> Sequence[str]: ...
-    @property
-    def note(self) -> str: ...
 
 
 class _Warnings:
@@ -123,26 +91,54 @@ _MAX_NAME_LATEX = 200
 _MAX_KEY_WORD = 40
 
 
-# Authors, tags and venues recur across a library: cache their encoding.
-@lru_cache(maxsize=16384)
-def _format_name(name: str) -> str:
-    """Return one author name for the ``author`` field ('' to skip it)."""
-    name = _clean(" ".join(name.split())).strip(" ,")
-    if not name:
+def _part(text: str) -> str:
+    """One part of a name, escaped; a part holding "and" or a comma is braced.
+
+    BibTeX splits people at a top-level "and" and name parts at commas:
+    braces keep "Barnes and Noble" one family name.
+    """
+    text = _clean(" ".join(text.split())).strip(" ,")
+    if not text:
         return ""
-    encoded = _escape(name)
-    if len(encoded) > _MAX_NAME_LATEX:
-        return ""
-    if _AND_WORD.search(name) or name.count(",") > 2:
-        # A corporate name ("Barnes and Noble") or one BibTeX cannot split:
-        # braces make it a single last name, printed as is.
+    encoded = _escape(text)
+    if _AND_WORD.search(text) or "," in text:
         return "{" + encoded + "}"
     return encoded
 
 
-def _too_long_names(authors: Sequence[str]) -> list[str]:
-    """Return the names of *authors* that :func:`_format_name` leaves out for their length."""
-    return [a for a in authors if not _format_name(a) and _clean(a).strip(" ,")]
+# Authors, tags and venues recur across a library: cache their encoding.
+@lru_cache(maxsize=16384)
+def _format_name(person: Person) -> str:
+    """Return one person for the ``author`` field ('' to skip it).
+
+    Written in BibTeX's unambiguous ``von Last, Jr, First`` form from the
+    stored parts, so no style has to guess where the family name is.
+    """
+    family = _part(person.family)
+    given = _part(person.given)
+    prefix = _part(person.prefix)
+    suffix = _part(person.suffix)
+    if not family:
+        if not given:
+            return ""
+        family, given = given, ""
+    if prefix:
+        family = f"{prefix} {family}"
+    if not given and not suffix:
+        # An organisation ("Google DeepMind"): braced, or BibTeX would read
+        # "Google" as a given name.
+        bare = " " in family or family[:1].islower()
+        name = "{" + family + "}" if bare and not family.startswith("{") else family
+    elif suffix:
+        name = f"{family}, {suffix}, {given}"
+    else:
+        name = f"{family}, {given}"
+    return name if len(name) <= _MAX_NAME_LATEX else ""
+
+
+def _too_long_names(people: Sequence[Person]) -> list[str]:
+    """Return the names of *people* that :func:`_format_name` leaves out for their length."""
+    return [p.display() for p in people if not _format_name(p) and _clean(p.display()).strip(" ,")]
 
 
 @lru_cache(maxsize=4096)
@@ -181,7 +177,7 @@ def entry_type(paper: Record) -> str:
         type(paper.year) is int
         and _encode_short(paper.venue)
         and _clean(paper.title)
-        and any(_format_name(a) for a in paper.authors)
+        and any(_format_name(a) for a in paper.people)
     )
     return kind if complete else "misc"
 
@@ -197,7 +193,7 @@ def _citekey_for(paper: Record, taken: set[str], warn: _Warnings) -> str:
     if key and key.lower() not in taken:
         chosen = key
     else:
-        chosen = make_citekey(paper.authors, paper.title, paper.year, taken)
+        chosen = make_citekey(paper.people, paper.title, paper.year, taken)
     if key and key != stored:
         warn(
             chosen,
@@ -238,9 +234,9 @@ def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -
     # directly: this runs 100,000 times in a big export.
     add = lines.append
     add(f"@{kind}{{{citekey},")
-    names = [n for n in map(_format_name, paper.authors) if n] if paper.authors else []
-    if len(names) != len(paper.authors):  # blank names, or names too long (rare)
-        for name in _too_long_names(paper.authors):
+    names = [n for n in map(_format_name, paper.people) if n] if paper.people else []
+    if len(names) != len(paper.people):  # blank names, or names too long (rare)
+        for name in _too_long_names(paper.people):
             warn(
                 citekey,
                 f"author name {quoted(name)} is too long for BibTeX"

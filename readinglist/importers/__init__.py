@@ -24,6 +24,7 @@ from readinglist.importers import bibtex, hfpage
 from readinglist.records import InputError, ParsedPaper, ParseResult, Problem, quoted
 
 __all__ = [
+    "ATTACHING_FORMATS",
     "FORMATS",
     "MAX_FILE_BYTES",
     "MAX_WHOLE_FILE_BYTES",
@@ -32,9 +33,11 @@ __all__ = [
     "check_readable",
     "decode_text",
     "detect",
+    "importable",
     "parse",
     "parse_file",
     "parse_text",
+    "sniff_binary",
     "stream_file",
 ]
 
@@ -55,6 +58,30 @@ _EXTENSIONS = {
     ".bib": bibtex.FORMAT,
     ".bibtex": bibtex.FORMAT,
 }
+
+# Binary formats, recognised by their first bytes: (magic, format).
+_MAGIC: list[tuple[bytes, str]] = []
+_BINARY_PARSERS: dict[str, Callable[[bytes, str], ParseResult]] = {}
+# Formats whose file is the paper itself: the import keeps its path (attached).
+ATTACHING_FORMATS: frozenset[str] = frozenset()
+
+
+def sniff_binary(data: bytes) -> str | None:
+    """The binary format *data* starts as (``"pdf"``...), or None for text."""
+    for magic, fmt in _MAGIC:
+        if data.startswith(magic):
+            return fmt
+    return None
+
+
+def importable(path: PurePath) -> bool:
+    """Whether a file found in a dropped folder is worth importing (by its suffix).
+
+    Files named on their own are always tried (content decides); a folder
+    of PDFs also holds images, scripts and archives that are not papers.
+    """
+    return path.suffix.lower() in _EXTENSIONS
+
 
 # C0 control bytes other than tab, LF, FF and CR (and DEL).  Text files have
 # next to none; binary files (images, PDFs, archives) have plenty.
@@ -193,6 +220,9 @@ def detect(data: bytes, name: str) -> str:
 
 def parse(data: bytes, name: str) -> ParseResult:
     """Detect the format of ``data`` and parse it with the matching importer."""
+    binary = sniff_binary(data)
+    if binary is not None:
+        return _BINARY_PARSERS[binary](data, name)
     problems: list[Problem] = []
     result = parse_text(decode_text(data, name, problems), name)
     result.problems[:0] = problems
@@ -238,7 +268,7 @@ def stream_file(path: Path) -> Stream | None:
     size = check_readable(path)
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or sniff_binary(head):
         return None
     text_head = decode_text(head, name)
     if not text_head.strip() and len(head) == _SNIFF_BYTES:

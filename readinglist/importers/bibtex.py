@@ -23,11 +23,6 @@ import logging
 import re
 
 from bibtexparser.entrypoint import parse_string
-from bibtexparser.middlewares.names import (
-    InvalidNameError,
-    parse_single_name_into_parts,
-    split_multiple_persons_names,
-)
 from bibtexparser.model import (
     Block,
     DuplicateBlockKeyBlock,
@@ -39,6 +34,7 @@ from bibtexparser.model import (
 from readinglist.citekeys import KEY_RULE, is_valid_citekey, make_citekey, make_unique, safe_citekey
 from readinglist.importers.hfpage import extract_links
 from readinglist.latex import latex_fragments_to_text
+from readinglist.people import Person, parse_bibtex_names
 from readinglist.records import InputError, ParsedPaper, ParseResult, Problem, quoted
 
 __all__ = ["FORMAT", "looks_like", "parse"]
@@ -94,34 +90,24 @@ def _verbatim(value: str) -> str:
     return _VERBATIM_ESCAPE_RE.sub(r"\1", "".join(value.split()))
 
 
-def _display_name(raw: str) -> str:
-    """One BibTeX name ("Knuth, Donald E.") as display text ("Donald E. Knuth")."""
+def _decoded(text: str) -> str:
+    return _one_line(latex_fragments_to_text(text, all_groups=True)) if text else ""
+
+
+def _authors(value: str) -> list[Person]:
+    """The people of an ``author`` value, split by BibTeX's rules, each part decoded."""
+    people: list[Person] = []
     # "~" is a tie in names ("D.~E. Knuth"): a space for the splitter.
-    raw = _one_line(raw.replace("~", " "))
-    try:
-        parts = parse_single_name_into_parts(raw, strict=False)
-    except (InvalidNameError, ValueError, IndexError):
-        return _one_line(latex_fragments_to_text(raw, all_groups=True))
-    words = [*parts.first, *parts.von, *parts.last]
-    name = " ".join(words)
-    if parts.jr:
-        name = f"{name}, {' '.join(parts.jr)}"
-    return _one_line(latex_fragments_to_text(name, all_groups=True))
-
-
-def _authors(value: str) -> list[str]:
-    try:
-        raw_names = split_multiple_persons_names(value)
-    except (ValueError, IndexError):
-        raw_names = [value]
-    names: list[str] = []
-    for raw in raw_names:
-        if raw.strip().lower() == "others":  # "and others" is "et al.", not a person
-            continue
-        name = _display_name(raw)
-        if name:
-            names.append(name)
-    return names
+    for raw in parse_bibtex_names(value.replace("~", " ")):
+        person = Person(
+            given=_decoded(raw.given),
+            family=_decoded(raw.family),
+            prefix=_decoded(raw.prefix),
+            suffix=_decoded(raw.suffix),
+        )
+        if person:
+            people.append(person)
+    return people
 
 
 def _arxiv_id(fields: dict[str, str]) -> str:

@@ -67,10 +67,15 @@ def test_import_paths_reports_each_file_and_empty_folders(
     empty = tmp_path / "empty"
     empty.mkdir()
     reports = library.import_paths([folder, empty])
-    assert [r.file_name for r in reports] == ["junk.bin", "page.txt", "empty"]
-    assert "not a text file" in reports[0].error
+    assert [r.file_name for r in reports] == ["drop", "page.txt", "empty"]
+    # A file of the folder that is not a paper is named, not imported.
+    assert "1 file skipped" in reports[0].problems[0].message
+    assert "junk.bin" in reports[0].problems[0].message
     assert len(reports[1].added) == 101
     assert "holds no files" in reports[2].error
+    # Named on its own, the same file is tried and refused with the reason.
+    (junk_report,) = library.import_paths([folder / "junk.bin"])
+    assert "not a text file" in junk_report.error
 
 
 def test_a_bib_file_with_a_stray_byte_is_imported_as_utf8_and_says_where(
