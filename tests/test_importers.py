@@ -361,10 +361,15 @@ def test_detect_extension_fallback_and_unknown() -> None:
 
 
 def test_formats_for_file_dialogs() -> None:
-    assert importers.FORMATS == [
-        ("Trending-papers page", ["*.txt", "*.md"]),
-        ("BibTeX", ["*.bib"]),
-    ]
+    labels = [label for label, _ in importers.FORMATS]
+    # Every format the registry reads is offered, and the first filter shows them all,
+    # so a .bib is never hidden behind a "page" filter.
+    assert labels[0].startswith("All supported files")
+    assert labels[-1] == "All files"
+    supported = set(importers.FORMATS[0][1])
+    assert {"*.bib", "*.ris", "*.txt", "*.md", "*.pdf"} <= supported
+    for _, globs in importers.FORMATS[1:-1]:
+        assert set(globs) <= supported
 
 
 def test_parse_file(tmp_path: Path) -> None:
@@ -552,7 +557,7 @@ def _parse_or_input_error(data: bytes, name: str) -> None:
         assert message.startswith(name) and "\n" not in message
         return
     assert isinstance(result, ParseResult)
-    assert result.format in ("hf-page", "bibtex")
+    assert result.format in ("hf-page", "bibtex", "ris", "ids", "pdf")
     for paper in result.papers:
         assert isinstance(paper, ParsedPaper) and paper.title
 
@@ -682,3 +687,11 @@ def test_files_beyond_the_size_caps_are_refused(
         importers.parse_file(bib)
     with pytest.raises(InputError, match="too large"):
         importers.stream_file(page)
+
+
+def test_pdf_importer_registered_lazily() -> None:
+    from readinglist.importers import pdf
+
+    # The registry names the PDF format without importing pypdf (start time).
+    assert importers.PDF_FORMAT == pdf.FORMAT
+    assert importers.sniff_binary(pdf.MAGIC + b"1.7\n") == pdf.FORMAT

@@ -7,6 +7,9 @@ one-line message naming the file, never another exception.
 
 Formats are sniffed from the content first (a saved page or a ``.bib`` file
 renamed to ``.txt`` still imports right) and from the file extension second.
+Text formats: BibTeX, RIS, a saved trending-papers page and a list of arXiv
+ids, DOIs or links; binary formats, known by their first bytes: PDF, whose
+file is the paper itself (:data:`ATTACHING_FORMATS`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from readinglist.importers import bibtex, hfpage
+from readinglist.importers import bibtex, hfpage, idlist, ris
 from readinglist.records import InputError, ParsedPaper, ParseResult, Problem, quoted
 
 __all__ = [
@@ -41,29 +44,60 @@ __all__ = [
     "stream_file",
 ]
 
-# (label, file-dialog patterns) for open dialogs, in the order offered.
+# (label, file-dialog patterns) for open dialogs, in the order offered: every
+# format at once first (what a user importing "a file" wants), then each one.
 FORMATS: list[tuple[str, list[str]]] = [
+    ("All supported files", ["*.bib", "*.bibtex", "*.ris", "*.txt", "*.md", "*.pdf"]),
+    ("BibTeX", ["*.bib", "*.bibtex"]),
+    ("RIS", ["*.ris"]),
     ("Trending-papers page", ["*.txt", "*.md"]),
-    ("BibTeX", ["*.bib"]),
+    ("List of arXiv ids, DOIs or links", ["*.txt", "*.md"]),
+    ("PDF", ["*.pdf"]),
+    ("All files", ["*"]),
 ]
+
+# The PDF importer is loaded when a PDF arrives: pypdf takes ~55 ms to
+# import, which every start of the window and the command line would pay.
+PDF_FORMAT = "pdf"
+
+
+def _parse_pdf(data: bytes, name: str) -> ParseResult:
+    from readinglist.importers import pdf
+
+    return pdf.parse_bytes(data, name)
+
 
 _PARSERS: dict[str, Callable[[str, str], ParseResult]] = {
     hfpage.FORMAT: hfpage.parse,
     bibtex.FORMAT: bibtex.parse,
+    ris.FORMAT: ris.parse,
+    idlist.FORMAT: idlist.parse,
 }
+# The format a file's extension suggests when its content does not say.  A
+# .txt or .md file is a page unless its content says otherwise: an id list
+# is recognised by its content (see _detect_text).
 _EXTENSIONS = {
     ".txt": hfpage.FORMAT,
     ".md": hfpage.FORMAT,
     ".text": hfpage.FORMAT,
     ".bib": bibtex.FORMAT,
     ".bibtex": bibtex.FORMAT,
+    ".ris": ris.FORMAT,
+    ".pdf": PDF_FORMAT,
 }
 
 # Binary formats, recognised by their first bytes: (magic, format).
-_MAGIC: list[tuple[bytes, str]] = []
-_BINARY_PARSERS: dict[str, Callable[[bytes, str], ParseResult]] = {}
+_MAGIC: list[tuple[bytes, str]] = [(b"%PDF-", PDF_FORMAT)]
+_BINARY_PARSERS: dict[str, Callable[[bytes, str], ParseResult]] = {
+    PDF_FORMAT: _parse_pdf,
+}
 # Formats whose file is the paper itself: the import keeps its path (attached).
-ATTACHING_FORMATS: frozenset[str] = frozenset()
+ATTACHING_FORMATS: frozenset[str] = frozenset({PDF_FORMAT})
+
+# What the message for an unrecognised file lists.
+_EXPECTED = (
+    "expected BibTeX, RIS, a trending-papers page, a list of arXiv ids/DOIs or links, or a PDF"
+)
 
 
 def sniff_binary(data: bytes) -> str | None:
@@ -195,26 +229,37 @@ def decode_text(data: bytes, name: str, problems: list[Problem] | None = None) -
 def _detect_text(text: str, name: str) -> str:
     if not text or text.isspace():  # not strip(): no copy of a huge file
         raise InputError(f"{name}: the file is empty")
-    # BibTeX first: "@type{key," at a line start is unmistakable, while the
-    # page test also accepts any title-then-long-paragraph text.
+    # The most distinctive shapes first.  BibTeX's "@type{key," at a line
+    # start is unmistakable, while the page test also accepts any
+    # title-then-long-paragraph text.
     if bibtex.looks_like(text):
         return bibtex.FORMAT
+    # RIS: a "TY  - " tag line starts every record.
+    if ris.looks_like(text):
+        return ris.FORMAT
+    # An id list before the page: a short link line followed by a line of
+    # many links has the page's title-then-paragraph shape.  The id list's
+    # test refuses any text with a line of prose, so a page (whose abstracts
+    # may cite arXiv papers) is never taken for a list.
+    if idlist.looks_like(text):
+        return idlist.FORMAT
     if hfpage.looks_like(text):
         return hfpage.FORMAT
     fmt = _EXTENSIONS.get(PurePath(name).suffix.lower())
-    if fmt is not None:
+    if fmt in _PARSERS:  # a text named .pdf is not a PDF
         return fmt
-    raise InputError(
-        f"{name}: unrecognised format (expected a saved trending-papers page or a BibTeX file)"
-    )
+    raise InputError(f"{name}: unrecognised format ({_EXPECTED})")
 
 
 def detect(data: bytes, name: str) -> str:
-    """Return the format name of ``data`` ("hf-page" or "bibtex").
+    """Return the format name of ``data`` ("bibtex", "hf-page", "ids", "pdf"...).
 
     ``name`` is the file name, used for the extension fallback and messages.
     Raises :class:`InputError` for empty, binary or unrecognised input.
     """
+    binary = sniff_binary(data)
+    if binary is not None:
+        return binary
     return _detect_text(decode_text(data, name), name)
 
 
@@ -268,7 +313,15 @@ def stream_file(path: Path) -> Stream | None:
     size = check_readable(path)
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or sniff_binary(head):
+    if sniff_binary(head):
+        # Binary formats (PDF) are read whole: the same size limit as below.
+        if size > MAX_WHOLE_FILE_BYTES:
+            raise InputError(
+                f"{path}: too large to import ({size / 2**20:,.0f} MB; "
+                f"this format is read whole, up to {MAX_WHOLE_FILE_BYTES // 2**20} MB)"
+            )
+        return None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     text_head = decode_text(head, name)
     if not text_head.strip() and len(head) == _SNIFF_BYTES:
@@ -389,4 +442,9 @@ def parse_file(path: Path) -> ParseResult:
         raise InputError(f"{path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    return parse(data, str(path))
+    result = parse(data, str(path))
+    if result.format in ATTACHING_FORMATS:
+        # The file is the paper: keep where it is, as an import does.
+        for paper in result.papers:
+            paper.pdf_path = paper.pdf_path or str(path.resolve())
+    return result
