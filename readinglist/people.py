@@ -41,6 +41,9 @@ __all__ = [
     "people_from_names",
 ]
 
+# Asked whether a word is a suffix ("Jr.", "III", "PhD"); holds no name.
+_SUFFIXES = HumanName("")
+
 # "Li Chen et al." as an author: the tail is not part of anyone's name.
 _ET_AL = re.compile(r"\s*,?\s+et\.?\s+al\.?\s*$", re.IGNORECASE)
 
@@ -148,14 +151,20 @@ def _free_name(raw: str) -> Person:
 def parse_name(raw: str) -> Person:
     """One person from a name as written anywhere other than a BibTeX field.
 
-    With a comma it follows BibTeX's ``von Last, Jr, First`` (how RIS, Scholar
-    and most "Family, Given" lists write it); without one, :mod:`nameparser`
-    reads it as a display name, suffixes and particles included.
+    With a comma it follows BibTeX's ``von Last, First`` and ``von Last, Jr,
+    First`` (how Scholar and most "Family, Given" lists write it), and also
+    RIS's and reference lists' ``Last, First, Jr.`` (the suffix last, told
+    apart by :mod:`nameparser`'s list of suffixes); without a comma,
+    :mod:`nameparser` reads it as a display name, suffixes and particles
+    included.
     """
     name = _ET_AL.sub("", _fold(raw)).strip(" ,;")
     if not name:
         return Person()
     if "," in name:
+        parts = [p.strip() for p in name.split(",")]
+        if len(parts) == 3 and _SUFFIXES.is_suffix(parts[2]) and not _SUFFIXES.is_suffix(parts[1]):
+            name = f"{parts[0]}, {parts[2]}, {parts[1]}"
         return _bibtex_name(name)
     return _free_name(name)
 

@@ -28,6 +28,8 @@ KING = Person(given="Martin Luther", family="King", suffix="Jr.")
     [
         ("Martin Luther King Jr.", KING),
         ("King, Jr., Martin Luther", KING),
+        # RIS and reference lists put the suffix last.
+        ("King, Martin Luther, Jr.", KING),
         ("Vincent van Gogh", Person(given="Vincent", family="Gogh", prefix="van")),
         ("van Gogh, Vincent", Person(given="Vincent", family="Gogh", prefix="van")),
         ("Jean-Pierre de la Fontaine", Person("Jean-Pierre", "Fontaine", "de la")),
@@ -49,6 +51,7 @@ def test_bibtex_names_follow_bibtex_rules() -> None:
 def test_display_inverted_and_sort_forms() -> None:
     assert KING.display() == "Martin Luther King Jr."
     assert KING.inverted() == "King, Martin Luther, Jr."
+    assert parse_name(KING.inverted()) == KING
     gogh = Person(given="Vincent", family="Gogh", prefix="van")
     assert gogh.display() == "Vincent van Gogh"
     # "van Gogh" sorts under G, like a reference list.
