@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 # Debian packages the tests and screenshots need (Qt's xcb plugin, Xvfb, real bibtex,
-# and pdflatex with natbib, hyperref and url for the export-safety compile tests).
+# pdflatex with natbib, hyperref and url for the export-safety compile tests, and
+# biber, whose --validate-datamodel checks the BibLaTeX export).
 APT_PACKAGES := xvfb libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 \
-	libdbus-1-3 fonts-dejavu-core texlive-binaries texlive-base texlive-latex-base imagemagick
+	libdbus-1-3 fonts-dejavu-core texlive-binaries texlive-base texlive-latex-base biber imagemagick
 
 .PHONY: run test lint typecheck unit bench fuzz screenshots system-deps package clean
 

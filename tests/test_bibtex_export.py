@@ -24,6 +24,7 @@ from pylatexenc import latex2text
 from readinglist.citekeys import KEY_RULE, legacy_citekey, make_citekey
 from readinglist.exporters import EXPORTERS, SUFFIXES, bibtex, latex_text, title_case
 from readinglist.exporters.bibtex import dump, dumps, encode_text, entry, entry_type, protect_title
+from readinglist.people import Person
 from readinglist.records import PaperData, Problem
 
 SAMPLE = Path(__file__).parent / "data" / "hf-trending-mar11.txt"
@@ -116,7 +117,7 @@ def fields_of(bib: str) -> dict[str, str]:
 
 
 def field_names(bib: str) -> list[str]:
-    return re.findall(r"^  (\w+) = \{", bib, flags=re.MULTILINE)
+    return re.findall(r"^  (\w+) = ", bib, flags=re.MULTILINE)
 
 
 # --- encode_text ----------------------------------------------------------------------
@@ -307,6 +308,7 @@ def test_feed_paper_with_arxiv_id_is_misc() -> None:
             year=2024,
             arxiv_id="2411.15124",
             citekey="lambertTULU32024",
+            extra=(("primaryclass", "cs.CL"),),
         )
     )
     assert bib == (
@@ -316,7 +318,8 @@ def test_feed_paper_with_arxiv_id_is_misc() -> None:
         "  year = {2024},\n"
         "  howpublished = {arXiv preprint arXiv:2411.15124},\n"
         "  eprint = {2411.15124},\n"
-        "  archivePrefix = {arXiv}\n"
+        "  archivePrefix = {arXiv},\n"
+        "  primaryClass = {cs.CL}\n"
         "}\n"
     )
 
@@ -377,19 +380,149 @@ def test_inproceedings_has_booktitle() -> None:
     assert entry_type(replace(full, entry_type=" InProceedings ")) == "inproceedings"
 
 
-@pytest.mark.parametrize("missing", ["venue", "authors", "year", "title"])
+@pytest.mark.parametrize("missing", ["venue", "authors", "title"])
 def test_incomplete_article_falls_back_to_misc(missing: str) -> None:
     full = paper(entry_type="article", venue="JMLR", authors=("A B",), year=2020)
-    empty: dict[str, Any] = {"venue": "", "authors": (), "year": None, "title": ""}
+    empty: dict[str, Any] = {"venue": "", "authors": (), "title": ""}
     assert entry_type(full) == "article"
     # Authors are stored twice (display names and people): take both away.
     gone = {"people": ()} if missing == "authors" else {}
     assert entry_type(replace(full, **{missing: empty[missing]}, **gone)) == "misc"
 
 
+def test_undated_article_stays_an_article_with_no_date() -> None:
+    # Every entry gets a year ("n.d." without one), so the article's fields hold.
+    undated = paper(entry_type="article", venue="JMLR", authors=("A B",))
+    assert entry_type(undated) == "article"
+    assert fields_of(entry(undated))["year"] == "n.d."
+
+
+def test_every_entry_has_a_year() -> None:
+    assert fields_of(entry(paper()))["year"] == "n.d."
+    assert fields_of(entry(paper(year=1999)))["year"] == "1999"
+    problems: list[Problem] = []
+    bogus = paper(year="19); DROP", citekey="k")  # type: ignore[arg-type]
+    assert fields_of(entry(bogus, problems=problems))["year"] == "n.d."
+    assert [p.describe() for p in problems] == [
+        "k: year '19); DROP' is not a number; written as n.d."
+    ]
+
+
 @pytest.mark.parametrize("kind", ["", "misc", "online", "book", "phdthesis", "ARTICLE "])
 def test_other_types_are_misc(kind: str) -> None:
     assert entry_type(paper(entry_type=kind)) == "misc"
+
+
+def test_extra_fields_follow_the_entry_type() -> None:
+    extra = _ALL_EXTRA
+    article = entry(
+        paper(entry_type="article", venue="J", authors=("A B",), year=2020, extra=extra)
+    )
+    assert field_names(article) == [
+        "author",
+        "title",
+        "journal",
+        "year",
+        "month",
+        "volume",
+        "number",
+        "pages",
+        "issn",
+    ]
+    inproc = entry(
+        paper(entry_type="inproceedings", venue="C", authors=("A B",), year=2020, extra=extra)
+    )
+    # plain.bst warns about a number beside a volume: the number is left out.
+    assert field_names(inproc) == [
+        "author",
+        "title",
+        "booktitle",
+        "year",
+        "month",
+        "editor",
+        "volume",
+        "pages",
+        "series",
+        "publisher",
+        "organization",
+        "address",
+        "isbn",
+        "issn",
+    ]
+    # @misc stands in for books, theses, reports: it keeps every field.
+    misc = field_names(entry(paper(year=2020, extra=extra)))
+    assert set(misc) >= {name for name, _value in extra}
+
+
+def test_extra_field_values() -> None:
+    fields = fields_of(entry(paper(year=2020, extra=_ALL_EXTRA)))
+    assert fields["pages"] == "12--34"
+    assert fields["publisher"] == r"Springer \textbraceleft{}Nature\textbraceright{} 100\%"
+    assert fields["organization"] == r"ACM \& IEEE"
+    bib = entry(paper(year=2020, extra=_ALL_EXTRA))
+    assert "  editor = {Hopper, Grace and Turing, Alan M. and others},\n" in bib
+    assert "  month = mar,\n" in bib
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        ("March", "mar"),
+        ("mar", "mar"),
+        ("Sept.", "sep"),
+        ("12", "dec"),
+        ("03", "mar"),
+        ("Spring", "{Spring}"),
+        ("13", "{13}"),
+    ],
+)
+def test_month_is_a_macro_when_it_is_a_month(stored: str, written: str) -> None:
+    bib = entry(paper(year=2020, extra=(("month", stored),)))
+    assert f"  month = {written},\n" in bib or f"  month = {written}\n" in bib
+
+
+def test_month_needs_a_year() -> None:
+    # plain.bst: "there's a month but no year".
+    assert "month" not in entry(paper(extra=(("month", "March"),)))
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        ("12–34", "12--34"),
+        ("12-34", "12--34"),
+        ("12 -- 34", "12--34"),
+        ("12—34", "12--34"),
+        ("e1234", "e1234"),
+        ("S1–S10, 12", "S1--S10, 12"),
+    ],
+)
+def test_pages_get_bibtex_range_dash(stored: str, written: str) -> None:
+    assert fields_of(entry(paper(extra=(("pages", stored),))))["pages"] == written
+
+
+def test_inproceedings_number_needs_a_series_and_no_volume() -> None:
+    base = {"entry_type": "inproceedings", "venue": "C", "authors": ("A B",), "year": 2020}
+    numbered = paper(**base, extra=(("number", "7"), ("series", "LNCS")))
+    assert fields_of(entry(numbered))["number"] == "7"
+    assert "number" not in fields_of(entry(paper(**base, extra=(("number", "7"),))))
+
+
+def test_primary_class_goes_with_an_eprint_only() -> None:
+    extra = (("primaryclass", "cs.CL"),)
+    assert fields_of(entry(paper(arxiv_id="2401.00001", extra=extra)))["primaryClass"] == "cs.CL"
+    assert "primaryClass" not in entry(paper(extra=extra))
+
+
+def test_editor_names_are_bibtex_names() -> None:
+    bib = entry(paper(extra=(("editor", "Ludwig van Beethoven and Müller, Jürgen and others"),)))
+    assert r"editor = {van Beethoven, Ludwig and M{\"u}ller, J{\"u}rgen and others}" in bib
+    persons = pybtex.database.parse_string(bib, "bibtex").entries["key2024"].persons["editor"]
+    assert [str(p) for p in persons] == [
+        "van Beethoven, Ludwig",
+        'M{\\"u}ller, J{\\"u}rgen',
+        "others",
+    ]
 
 
 def test_misc_venue_goes_to_howpublished() -> None:
@@ -439,7 +572,7 @@ def test_invalid_url_doi_and_arxiv_id_are_left_out_and_reported() -> None:
         ),
         problems=problems,
     )
-    assert field_names(bib) == ["title", "key"]
+    assert field_names(bib) == ["title", "year", "key"]
     assert [p.describe() for p in problems] == [
         "k: '\\input|cmd' is not a valid arXiv id; left out",
         "k: 'not a doi' is not a valid DOI; left out",
@@ -510,7 +643,7 @@ def test_abstract_tags_note() -> None:
 
 def test_empty_fields_are_left_out() -> None:
     bib = entry(paper(title="T", abstract="  ", note="\n", tags=("", " ")))
-    assert field_names(bib) == ["title", "key"]
+    assert field_names(bib) == ["title", "year", "key"]
 
 
 def test_missing_citekey_is_generated() -> None:
@@ -690,24 +823,85 @@ def _edge_case_papers() -> list[PaperData]:
         ),
         paper(id=4, title="An Article Without a Journal", entry_type="article", citekey="x"),
         paper(id=6, title="Só Ümlaut Ørsted", authors=("Søren Kierkegaard",), citekey="s"),
+        # Every extra field, on each entry type, with and without a year.
+        paper(
+            id=7,
+            title="Deep Residual Learning",
+            people=(
+                Person(given="Kaiming", family="He"),
+                Person(given="Ludwig", family="Beethoven", prefix="van"),
+                Person(given="Martin Luther", family="King", suffix="Jr."),
+            ),
+            year=2016,
+            entry_type="article",
+            venue="Journal of {Hostile} 50% & Co",
+            extra=_ALL_EXTRA,
+            citekey="he2016",
+        ),
+        paper(
+            id=8,
+            title="An Undated Article",
+            authors=("Ada Lovelace",),
+            entry_type="article",
+            venue="Nature",
+            extra=_ALL_EXTRA,
+            citekey="undatedArticle",
+        ),
+        paper(
+            id=9,
+            title="Proceedings With Everything",
+            authors=("Ada Lovelace",),
+            year=2020,
+            entry_type="inproceedings",
+            venue="Proc. of ICML",
+            extra=_ALL_EXTRA,
+            citekey="inproc",
+        ),
+        paper(
+            id=10,
+            title="Numbered in a Series",
+            authors=("Ada Lovelace",),
+            year=2021,
+            entry_type="inproceedings",
+            venue="Workshop",
+            extra=(("number", "7"), ("series", "LNCS")),
+            citekey="inprocNumber",
+        ),
+        paper(
+            id=11,
+            title="A Book as Misc",
+            authors=("Ada Lovelace",),
+            year=1843,
+            entry_type="book",
+            arxiv_id="2401.00001",
+            extra=(*_ALL_EXTRA, ("primaryclass", "cs.LG")),
+            citekey="book",
+        ),
+        paper(id=12, title="Undated Misc With a Month", extra=_ALL_EXTRA, citekey="undatedMisc"),
     ]
 
 
-# The styles of texlive-base, and natbib's plainnat (texlive-latex-base).
-# plainnat warns "empty year" for the edge cases without a year: issue 9 (papers
-# filled with metadata, structured authors) makes them exportable without it.
-STYLES = [
-    "plain",
-    "alpha",
-    "unsrt",
-    "abbrv",
-    "ieeetr",
-    "acm",
-    pytest.param(
-        "plainnat",
-        marks=pytest.mark.xfail(reason="issue 9: plainnat warns on papers without a year"),
-    ),
-]
+_ALL_EXTRA = (
+    ("address", "New York, NY"),
+    ("edition", "2nd"),
+    ("editor", "Grace Hopper and Alan M. Turing and others"),
+    ("institution", "MIT"),
+    ("isbn", "978-3-16-148410-0"),
+    ("issn", "0028-0836"),
+    ("month", "March"),
+    ("number", "3"),
+    ("organization", "ACM & IEEE"),
+    ("pages", "12–34"),
+    ("publisher", "Springer {Nature} 100%"),
+    ("school", "Stanford"),
+    ("series", "LNCS"),
+    ("volume", "42"),
+)
+
+
+# The styles of texlive-base, and natbib's author-year styles (texlive-latex-base):
+# those warned "empty year" until every entry got one ("n.d." without a year).
+STYLES = ["plain", "alpha", "unsrt", "abbrv", "ieeetr", "acm", "plainnat", "abbrvnat", "unsrtnat"]
 
 
 def _run_bibtex(directory: Path, bib: str, style: str = "plain") -> str:

@@ -29,10 +29,35 @@ checked against real ``bibtex`` 0.99d, biber and pybtex):
   is ever written (TeX reads ``^^5c`` as a backslash).
 * The user's note goes to ``annote`` and tags to ``keywords`` (the Zotero and
   JabRef convention); entries without authors get a ``key`` for sorting.
+* Every entry has a ``year``: a paper without one gets ``year = {n.d.}``
+  ("no date"), because natbib's author-year styles (plainnat, abbrvnat,
+  unsrtnat) warn "empty year" for every entry without one and cite it as
+  "Name ()".  With it they cite "Name (n.d.)", the APA and Chicago form for
+  an undated work; plain, unsrt, abbrv, ieeetr and acm print "n.d." after
+  the title and sort the entry after the author's dated ones; alpha's label
+  ends in "nd" ([Kiend], or [Robnd] from the ``key``), which is what alpha
+  itself builds from such a year.  A year is therefore no longer needed for
+  ``@article``/``@inproceedings``.  It is plain text on purpose: TeX that
+  prints "n.d." but that alpha's ``purify$`` drops (``\\char`` codes) does
+  not survive natbib's ``\\bibcite`` writes, and a macro defined in an
+  ``@preamble`` breaks an entry copied into another ``.bib``.  The import
+  reads no year back from it.
+* The :data:`~readinglist.records.EXTRA_FIELDS` (publisher, volume, pages...)
+  are written where the entry type has them (btxdoc's fields of ``article``
+  and ``inproceedings``, plus ``isbn``/``issn``); a ``@misc`` stands in for
+  every type not written as such (books, theses, reports), so it keeps them
+  all, and the styles ignore what ``misc`` does not print.  Three
+  combinations plain.bst warns about are not written: ``month`` without a
+  year, and in ``@inproceedings`` a ``number`` beside a ``volume`` or
+  without a ``series``.  ``primaryClass`` goes with an arXiv ``eprint``
+  only.  Pages get BibTeX's range dash (``12--34``), a month its macro
+  (``mar``), editors the ``von Last, Jr, First`` form.
 
 This module writes the entries (:func:`entry`, :func:`entry_type`,
 :func:`dump`, :func:`dumps`); :func:`encode_text` and :func:`protect_title`
-are part of its API too and are re-exported here.  What an export changed
+are part of its API too and are re-exported here.  :mod:`.biblatex` writes
+its entries with this module's helpers (names, keys, verbatim fields, extra
+fields, the batched writer), so the two never escape differently.  What an export changed
 or left out is reported as :class:`~readinglist.records.Problem` objects
 (``entry`` is the key written) in the list passed to :func:`dump`, or
 logged as warnings when there is none.  Everything is a pure
@@ -51,14 +76,26 @@ from functools import lru_cache
 from typing import TextIO
 
 from ..citekeys import KEY_RULE, STOPWORDS, is_valid_citekey, legacy_citekey, make_citekey
-from ..people import Person
+from ..people import Person, parse_name
 from ..records import Problem, quoted
 from .latex_text import _clean, _escape, encode_text
 from .record import Record
 from .title_case import _RUN, protect_title
 from .verbatim import safe_arxiv_id, safe_doi, safe_url
 
-__all__ = ["Record", "dump", "dumps", "encode_text", "entry", "entry_type", "protect_title"]
+__all__ = [
+    "NO_YEAR",
+    "Record",
+    "dump",
+    "dumps",
+    "editor_people",
+    "encode_text",
+    "entry",
+    "entry_type",
+    "month_number",
+    "page_range",
+    "protect_title",
+]
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +178,173 @@ def _too_long_names(people: Sequence[Person]) -> list[str]:
     return [p.display() for p in people if not _format_name(p) and _clean(p.display()).strip(" ,")]
 
 
+def _names(people: Sequence[Person], citekey: str, warn: _Warnings) -> list[str]:
+    """Return *people* formatted for the ``author`` field; names left out are reported."""
+    if not people:
+        return []
+    names = [n for n in map(_format_name, people) if n]
+    if len(names) != len(people):  # blank names, or names too long (rare)
+        for name in _too_long_names(people):
+            warn(
+                citekey,
+                f"author name {quoted(name)} is too long for BibTeX"
+                f" (over {_MAX_NAME_LATEX} characters escaped); left out",
+            )
+    return names
+
+
 @lru_cache(maxsize=4096)
 def _encode_short(text: str) -> str:
     """Return :func:`encode_text` of a short, recurring text (tag, venue)."""
     return encode_text(text)
+
+
+# --- extra fields ------------------------------------------------------------------------
+
+# What a year-less entry gets as its year (see the module's docstring).
+NO_YEAR = "n.d."
+
+# BibTeX's month macros, which every standard style defines (and abbreviates
+# or spells out as it likes); the import stores a month as its English name.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+# "march", "mar" and "3" (a leading zero is dropped before the look-up).
+_MONTH_NUMBERS: dict[str, int] = {
+    key: number
+    for number, name in enumerate(_MONTH_NAMES, 1)
+    for key in (name, name[:3], str(number))
+} | {"sept": 9}
+
+
+def month_number(value: str) -> int | None:
+    """Return the month *value* names (``March``, ``mar``, ``Mar.``, ``3``), None if none."""
+    return _MONTH_NUMBERS.get(value.strip().rstrip(".").lower().lstrip("0") or "0")
+
+
+# A page range's dash, as typed or as the import stores it (U+2013).
+_PAGE_DASH = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
+
+
+def page_range(value: str, dash: str = "--") -> str:
+    """Return the pages *value* with every range dash written as *dash* (``12--34``)."""
+    return _PAGE_DASH.sub(dash, value.strip())
+
+
+# "A and B and others", the stored form of editors: display names.
+_AND_SPLIT = re.compile(r"\s+and\s+")
+
+
+def editor_people(value: str) -> tuple[list[Person], bool]:
+    """Return the editors of a stored ``editor`` value, and whether it ends "and others"."""
+    people: list[Person] = []
+    others = False
+    for name in _AND_SPLIT.split(value.strip()):
+        if name.strip().lower() == "others":
+            others = True
+        elif name.strip():
+            person = parse_name(name)
+            if person:
+                people.append(person)
+    return people, others
+
+
+@lru_cache(maxsize=4096)
+def _editors(value: str) -> str:
+    """Return a stored ``editor`` value as a BibTeX name list ("" if none is left)."""
+    people, others = editor_people(value)
+    names = [n for n in map(_format_name, people) if n]
+    if names and others:
+        names.append("others")
+    return " and ".join(names)
+
+
+# Extra fields in the order they are written, by stored name, with their
+# BibTeX name.  btxdoc's optional fields of each type written as such, plus
+# isbn/issn (which natbib's styles print); "misc" takes them all (see the
+# module's docstring).  "month" and "primaryclass" are written apart.
+_EXTRA_ORDER = (
+    "editor",
+    "volume",
+    "number",
+    "pages",
+    "series",
+    "edition",
+    "publisher",
+    "organization",
+    "institution",
+    "school",
+    "address",
+    "isbn",
+    "issn",
+)
+_EXTRA_KINDS: dict[str, frozenset[str]] = {
+    "article": frozenset({"volume", "number", "pages", "issn"}),
+    "inproceedings": frozenset(
+        {
+            "editor",
+            "volume",
+            "number",
+            "series",
+            "pages",
+            "address",
+            "organization",
+            "publisher",
+            "isbn",
+            "issn",
+        }
+    ),
+    "misc": frozenset(_EXTRA_ORDER),
+}
+
+
+def _add_extra(add: Callable[[str], None], kind: str, extra: dict[str, str], dated: bool) -> None:
+    """Append the lines of *extra*'s fields that a *kind* entry takes (see :data:`_EXTRA_KINDS`).
+
+    *dated*: whether the entry has a real year (a month needs one).
+    """
+    month = extra.get("month", "")
+    if month and dated:
+        number = month_number(month)
+        if number is not None:
+            add(f"  month = {_MONTHS[number - 1]},")  # a macro: no braces
+        else:
+            text = _encode_short(month)
+            if text:
+                add(f"  month = {{{text}}},")
+    allowed = _EXTRA_KINDS[kind]
+    for name in _EXTRA_ORDER:
+        value = extra.get(name)
+        if not value or name not in allowed:
+            continue
+        if (
+            name == "number"
+            and kind == "inproceedings"
+            and (extra.get("volume") or not extra.get("series"))
+        ):
+            # plain.bst: "can't use both volume and number", "there's a
+            # number but no series".
+            continue
+        if name == "editor":
+            text = _editors(value)
+        elif name == "pages":
+            text = encode_text(page_range(value))
+        else:
+            text = _encode_short(value)
+        if text:
+            add(f"  {name} = {{{text}}},")
 
 
 def _sort_key_word(title: str) -> str:
@@ -163,9 +363,10 @@ def entry_type(paper: Record) -> str:
     """Return the BibTeX entry type written for *paper*.
 
     ``article`` and ``inproceedings`` need a venue (journal/booktitle), and
-    plain.bst also requires author, title and year for them; without all of
-    these the paper is exported as ``misc``, which requires nothing, rather
-    than as an entry that makes ``bibtex`` warn.
+    plain.bst also requires author, title and year for them.  Without a
+    venue, a title or an author the paper is exported as ``misc``, which
+    requires nothing, rather than as an entry that makes ``bibtex`` warn;
+    the year is always written (:data:`NO_YEAR` when the paper has none).
     """
     kind = paper.entry_type.strip().lower()
     if kind == "conference":  # BibTeX's alias for inproceedings
@@ -174,8 +375,7 @@ def entry_type(paper: Record) -> str:
         return "misc"
     # Judged on what would be written: a title of control characters is empty.
     complete = (
-        type(paper.year) is int
-        and _encode_short(paper.venue)
+        _encode_short(paper.venue)
         and _clean(paper.title)
         and any(_format_name(a) for a in paper.people)
     )
@@ -234,14 +434,7 @@ def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -
     # directly: this runs 100,000 times in a big export.
     add = lines.append
     add(f"@{kind}{{{citekey},")
-    names = [n for n in map(_format_name, paper.people) if n] if paper.people else []
-    if len(names) != len(paper.people):  # blank names, or names too long (rare)
-        for name in _too_long_names(paper.people):
-            warn(
-                citekey,
-                f"author name {quoted(name)} is too long for BibTeX"
-                f" (over {_MAX_NAME_LATEX} characters escaped); left out",
-            )
+    names = _names(paper.people, citekey, warn)
     if names:
         add(f"  author = {{{' and '.join(names)}}},")
     if paper.title:
@@ -253,26 +446,37 @@ def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -
         add(f"  journal = {{{venue}}},")
     elif kind == "inproceedings":
         add(f"  booktitle = {{{venue}}},")
-    if paper.year is not None:
-        # An int by the Record's type; a library written by something else
-        # could hold any text in the column, and this one is not escaped.
-        if type(paper.year) is int:
-            add(f"  year = {{{paper.year}}},")
-        else:
-            warn(citekey, f"year {quoted(str(paper.year))} is not a number; left out")
+    # An int by the Record's type; a library written by something else could
+    # hold any text in the column, and this one is not escaped.
+    dated = type(paper.year) is int
+    if dated:
+        add(f"  year = {{{paper.year}}},")
+    else:
+        if paper.year is not None:
+            warn(citekey, f"year {quoted(str(paper.year))} is not a number; written as {NO_YEAR}")
+        add(_NO_YEAR_LINE)
+    extra = dict(paper.extra) if paper.extra else None
+    if extra:
+        _add_extra(add, kind, extra, dated)
 
     arxiv = _verbatim_field(paper.arxiv_id, safe_arxiv_id, "arXiv id", citekey, warn)
     if kind == "misc":
         # plain, plainnat and unsrtnat ignore eprint: say it in howpublished.
-        if arxiv:
-            add(f"  howpublished = {{arXiv preprint arXiv:{arxiv}}},")
-            if venue:
-                add(f"  note = {{{venue}}},")
-        elif venue:
+        # The venue (if any) in howpublished and the arXiv id in note: both
+        # are printed, and the importer reads them back to the same fields
+        # (a venue in note would come back as the user's note).
+        if venue:
             add(f"  howpublished = {{{venue}}},")
+            if arxiv:
+                add(f"  note = {{arXiv preprint arXiv:{arxiv}}},")
+        elif arxiv:
+            add(f"  howpublished = {{arXiv preprint arXiv:{arxiv}}},")
     if arxiv:
         add(f"  eprint = {{{arxiv}}},")
         add("  archivePrefix = {arXiv},")
+        primary = _encode_short(extra.get("primaryclass", "")) if extra else ""
+        if primary:
+            add(f"  primaryClass = {{{primary}}},")
     doi = _verbatim_field(paper.doi, safe_doi, "DOI", citekey, warn)
     if doi:
         add(f"  doi = {{{doi}}},")
@@ -303,9 +507,12 @@ def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -
         if note:
             add(f"  annote = {{{note}}},")
 
-    # Never just the header: without authors there is at least the key field.
+    # Never just the header: there is always a year.
     lines[-1] = lines[-1][:-1]  # no comma after the last field
     add("}\n")
+
+
+_NO_YEAR_LINE = f"  year = {{{NO_YEAR}}},"
 
 
 def _verbatim_field(
@@ -346,6 +553,21 @@ def dump(
     Keys changed and values left out are appended to *problems*, or logged
     as warnings when it is None.
     """
+    return _write_entries(papers, fp, _add_entry, taken, problems)
+
+
+# Appends the lines of one entry (the last "}\n") for a paper and its key.
+EntryWriter = Callable[[list[str], Record, str, _Warnings], None]
+
+
+def _write_entries(
+    papers: Iterable[Record],
+    fp: TextIO,
+    add_entry: EntryWriter,
+    taken: set[str] | None,
+    problems: list[Problem] | None,
+) -> int:
+    """Write *papers* with *add_entry*, keys made unique, a batch at a time (see :func:`dump`)."""
     seen = taken if taken is not None else set()
     warn = _Warnings(problems)
     count = 0
@@ -353,7 +575,7 @@ def dump(
     for paper in papers:
         key = _citekey_for(paper, seen, warn)
         seen.add(key.lower())
-        _add_entry(lines, paper, key, warn)
+        add_entry(lines, paper, key, warn)
         count += 1
         if count % _BATCH == 0:
             fp.write("\n".join(lines) + "\n")
