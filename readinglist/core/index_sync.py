@@ -238,17 +238,21 @@ class IndexSync:
         *,
         fresh: bool = False,
         progress: Progress | None = None,
+        refreshed: Sequence[int] = (),
     ) -> None:
         """Bring *ids* in step after a commit that moved the change counter to *counter*.
 
         ``fresh`` ids were never used before (new papers), so they are added
         without the per-document delete an update costs; they are indexed in
         the calling thread, reporting to *progress*.  Other changes go to the
-        background queue when there is one.
+        background queue when there is one.  *refreshed* (with ``fresh``)
+        are existing papers the same commit changed: replaced in that batch.
         """
         if fresh or self._thread is None:
             try:
-                self._apply(counter, counter, 1, ids, fresh=fresh, progress=progress)
+                self._apply(
+                    counter, counter, 1, ids, fresh=fresh, progress=progress, refreshed=refreshed
+                )
             except Exception as exc:
                 raise IndexUpdateError(self._failed(exc)) from exc
             return
@@ -269,6 +273,7 @@ class IndexSync:
         *,
         fresh: bool = False,
         progress: Progress | None = None,
+        refreshed: Sequence[int] = (),
     ) -> None:
         """Write *ids* (*commits* commits, changes *first*..*last*) to the index, advance its stamp.
 
@@ -285,6 +290,8 @@ class IndexSync:
             )
             if fresh:
                 self._write(list(ids), replace=False, progress=progress)
+                if refreshed:
+                    self._write(list(refreshed), replace=True)
             else:
                 existing = self.reads.existing_ids(ids)
                 self.index.delete(set(ids) - set(existing))

@@ -72,6 +72,7 @@ class UnitOfWork:
         touch: bool = True,
         fresh: bool = False,
         progress: Progress | None = None,
+        refreshed: list[int] | None = None,
     ) -> list[int]:
         """Run *apply* in one transaction; return the ids it changed.
 
@@ -81,7 +82,10 @@ class UnitOfWork:
         ``touch=False`` leaves ``updated_at``/``revision`` alone, for rows
         that are new (an import) or gone (a purge).  ``fresh`` says the ids
         are new papers (see :meth:`IndexSync.after_commit`).  *progress* is
-        checked for a cancel just before the commit.
+        checked for a cancel just before the commit.  With ``fresh``,
+        *refreshed* is a list *apply* fills with papers that already existed
+        and that it changed (an import merging a record into one): their
+        documents are replaced in the same index batch, under the same lock.
         """
         ids = list(dict.fromkeys(ids))
         counter = 0
@@ -93,15 +97,17 @@ class UnitOfWork:
                     self._touch(s, touched, bump_revision=indexed)
                 if progress is not None:
                     progress.check()
-                if indexed and touched:
+                if indexed and (touched or refreshed):
                     counter = bump_change_counter(s)
             if fresh:
                 # New papers are listable as soon as they are committed; they
                 # become searchable while the index catches up (the GUI shows
                 # "indexing" progress meanwhile).
-                self.notify(kind, touched)
+                self.notify(kind, [*touched, *(refreshed or ())])
             if counter:
-                self.sync.after_commit(counter, touched, fresh=fresh, progress=progress)
+                self.sync.after_commit(
+                    counter, touched, fresh=fresh, progress=progress, refreshed=refreshed or ()
+                )
         if not fresh:
             self.notify(kind, touched)
         return touched

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from readinglist.core.imports import ImportPlanner, ImportReport, Known, expand_paths
+from readinglist.core.imports import (
+    ImportPlanner,
+    ImportReport,
+    Known,
+    Planned,
+    PlannedMerge,
+    expand_paths,
+)
 from readinglist.library import Library
 from readinglist.records import ParsedPaper
 
@@ -43,8 +50,11 @@ def test_planner_dedupes_against_the_library_and_within_the_file() -> None:
         ParsedPaper(title="!!!"),  # no usable title
     ]
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    planned = list(ImportPlanner(known, batch_id=5, now=now).plan(papers, report))
+    items = list(ImportPlanner(known, batch_id=5, now=now).plan(papers, report))
+    planned = [p for p in items if isinstance(p, Planned)]
     assert [p.row["id"] for p in planned] == [10]
+    # The known papers are planned as merges, the repeat into the paper just planned.
+    assert [m.target for m in items if isinstance(m, PlannedMerge)] == [1, 2, 3, 10]
     row = planned[0].row
     assert row["batch_id"] == 5 and row["added_at"] == now
     # The key was taken, so a fresh unique one was made.
@@ -108,3 +118,28 @@ def test_a_key_taken_in_the_library_is_changed_and_reported(
     (problem,) = report.problems
     assert problem.line == 1 and problem.entry == new_key
     assert "'smith2020' is already in the library" in problem.message and new_key in problem.message
+
+
+def test_planner_merges_near_identical_titles_nothing_contradicts() -> None:
+    known = Known(
+        by_title={"attention is all you need": 1, "attention is not all you need": 2},
+        facts={1: (2017, "1706.03762", None), 2: (None, None, None)},
+        next_id=3,
+    )
+    report = ImportReport("f.bib")
+    papers = [
+        ParsedPaper(title="Atention Is All You Need", year=2017),  # a typo: paper 1, not 2
+        ParsedPaper(title="Attention Is All You Neeed", arxiv_id="2001.00001", year=2020),
+        ParsedPaper(title="Attention Is Al You Need", year=2018),  # no year matches
+        ParsedPaper(title="Atention Is Not All You Need"),  # a typo: paper 2
+    ]
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    items = list(ImportPlanner(known, batch_id=5, now=now).plan(papers, report))
+    assert [i.target if isinstance(i, PlannedMerge) else -i.row["id"] for i in items] == [
+        1,
+        -3,  # its arXiv id is not paper 1's
+        -4,
+        2,
+    ]
+    assert [pid for _, pid in report.duplicates] == [1, 2]
+    assert isinstance(items[0], PlannedMerge) and items[0].values["year"] == 2017
