@@ -26,6 +26,7 @@ STAGE_LABELS: dict[str, str] = {
     "database": "saving",
     "index": "indexing",
     "export": "exporting",
+    "fill": "looking up",
     "done": "done",
 }
 
