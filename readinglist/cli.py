@@ -21,6 +21,11 @@ from . import __version__
 # checks).  core.query imports only the standard library.
 from .core.query import SORT_KEYS, Query, compose, first_direction
 
+# The export formats (core.exports.Exports.FORMATS, checked by a test), named
+# here so building the parser imports nothing heavy.
+EXPORT_FORMATS = ("bibtex", "biblatex", "ris", "csl-json", "markdown", "csv")
+_FORMAT_BY_SUFFIX = {".ris": "ris", ".json": "csl-json", ".md": "markdown", ".csv": "csv"}
+
 if TYPE_CHECKING:
     from .library import Library
     from .records import PaperData
@@ -152,11 +157,48 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--append", metavar="TEXT")
     group.add_argument("--edit", action="store_true", help="edit in $EDITOR")
 
-    p = sub.add_parser("export", help="export BibTeX")
+    p = sub.add_parser(
+        "export", help="export papers (BibTeX, BibLaTeX, RIS, CSL-JSON, Markdown, CSV)"
+    )
+    p.add_argument(
+        "-f",
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="default: from the --output suffix (.ris, .json, .md, .csv), else bibtex",
+    )
     _add_filters(p)
     p.add_argument("--ids", metavar="ID,...", help="only these papers")
     p.add_argument("--query", metavar="Q", help="only papers matching this search")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
+
+    p = sub.add_parser(
+        "duplicates",
+        help="list likely duplicate papers (same arXiv id, DOI or a near-identical title)",
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "merge",
+        help="merge paper OTHER into KEEP: tags, notes, stars, links and files are kept; "
+        "OTHER is deleted (a backup is taken first)",
+    )
+    p.add_argument("keep", metavar="KEEP")
+    p.add_argument("other", metavar="OTHER")
+
+    p = sub.add_parser(
+        "fill",
+        help="fill missing authors, year, venue, abstract, ids from arXiv and Crossref (online)",
+        description="Looks papers up on the arXiv API (by id, or by exact title) and Crossref "
+        "(by DOI) and fills fields that are empty; fields you edited are never changed.",
+    )
+    p.add_argument("ids", nargs="*", metavar="ID", help="papers to fill (or use the filters)")
+    _add_filters(p)
+    p.add_argument(
+        "--all-missing",
+        action="store_true",
+        help="every paper (of the filters' view) with a field missing",
+    )
+    p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("doctor", help="check the database and the search index")
     group = p.add_mutually_exclusive_group()
@@ -302,7 +344,7 @@ _CHANGING = frozenset(
 # index; a search answered by an index that is behind says so on stderr.
 # (doctor opens this way too, so it can report what it finds; it takes the
 # write lock itself.)
-_READING = frozenset({"list", "search", "show", "export", "backup", "doctor"})
+_READING = frozenset({"list", "search", "show", "export", "backup", "doctor", "duplicates"})
 
 
 def _open(folder: Path, command: str) -> Library:
@@ -495,19 +537,103 @@ def _export(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
         q = q.with_(ids=tuple(_ids([args.ids])))
     from .core.exports import ExportScope
 
+    fmt = args.format or (
+        _FORMAT_BY_SUFFIX.get(Path(args.output).suffix.lower(), "bibtex")
+        if args.output
+        else "bibtex"
+    )
     ids = lib.export_ids(ExportScope.VIEW, view=q)
     if q.text.strip():
         _index_note(lib)
+    if fmt in ("bibtex", "biblatex"):
+        # Said before the export, not left for bibtex's warnings to tell.
+        missing = lib.incomplete_for_export(ids)
+        if missing:
+            shown = ", ".join(str(pid) for pid, _, _ in missing[:10])
+            more = ", …" if len(missing) > 10 else ""
+            print(
+                f"note: {len(missing)} paper{'s have' if len(missing) > 1 else ' has'} "
+                f"no author or year (ids {shown}{more}); "
+                "'readinglist fill ID…' looks them up",
+                file=sys.stderr,
+            )
     if not args.output:
-        lib.export_bibtex(ids, out)
+        lib.export(ids, out, fmt)
         return 0
     target = Path(args.output)
     try:
-        count = lib.export_to_file(ids, target)
+        count = lib.export_to_file(ids, target, fmt)
     except OSError as exc:
         raise CliError(f"{target}: cannot write ({exc.strerror or exc})") from exc
-    print(f"exported {count} entries to {target}", file=sys.stderr)
+    print(f"exported {count} entries to {target} ({fmt})", file=sys.stderr)
     return 0
+
+
+def _duplicates(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    shown = _TerminalProgress()
+    try:
+        pairs = lib.find_duplicates(shown.progress)
+    finally:
+        shown.end()
+    if args.json:
+        json.dump(
+            [{"a": p.a, "b": p.b, "reason": p.reason, "score": p.score} for p in pairs],
+            out,
+            indent=1,
+        )
+        out.write("\n")
+        return 0
+    papers = {p.id: p for p in lib.get(sorted({i for pair in pairs for i in (pair.a, pair.b)}))}
+    for pair in pairs:
+        out.write(f"{pair.a:>6} {pair.b:>6}  {pair.reason}\n")
+        for pid in (pair.a, pair.b):
+            paper = papers.get(pid)
+            if paper is not None:
+                year = f" ({paper.year})" if paper.year else ""
+                out.write(f"         {pid:>6}: {paper.title}{year}\n")
+    out.write(f"{len(pairs)} likely duplicate pairs; 'readinglist merge KEEP OTHER' merges one\n")
+    return 0
+
+
+def _merge(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    keep, other = _ids([args.keep, args.other])
+    try:
+        lib.merge_papers(keep, other)
+    except (ValueError, KeyError) as exc:
+        raise CliError(str(exc).strip("'\""), 1) from exc
+    out.write(f"merged {other} into {keep}\n")
+    return 0
+
+
+def _fill(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
+    if args.ids:
+        ids = _ids(args.ids)
+        missing = sorted(set(ids) - set(lib.existing_ids(ids)))
+        if missing:
+            raise CliError(f"no paper with id {', '.join(map(str, missing))}", 2)
+    elif args.all_missing or args.tag or args.starred or args.unread or args.read or args.trash:
+        # Papers with nothing missing are skipped without a request.
+        ids = lib.query_ids(_query(args))
+    else:
+        raise CliError(
+            "say which papers: ids, filters (--tag, --starred, --unread) or --all-missing", 2
+        )
+    from .core.fill import FillCancelled
+
+    shown = _TerminalProgress()
+    try:
+        report = lib.fill_metadata(ids, shown.progress)
+    except (KeyboardInterrupt, FillCancelled):
+        print("readinglist: interrupted; papers filled so far stay filled", file=sys.stderr)
+        return 130
+    finally:
+        shown.end()
+    if args.json:
+        json.dump(report.to_json(), out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    else:
+        out.writelines(line + "\n" for line in report.lines())
+    return 1 if report.errors or report.failed else 0
 
 
 def _doctor(lib: Library, args: argparse.Namespace, out: TextIO) -> int:
@@ -563,6 +689,9 @@ _COMMANDS: dict[str, _Command] = {
     "show": _show_cmd,
     "note": _note,
     "export": _export,
+    "fill": _fill,
+    "duplicates": _duplicates,
+    "merge": _merge,
     "doctor": _doctor,
     "backup": _backup,
     **dict.fromkeys(

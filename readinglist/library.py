@@ -10,14 +10,16 @@ writes to either store directly.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .core.backups import MANUAL, BackupError, Backups, Restored, Snapshot
+from .core.duplicates import DuplicatePair, Duplicates
 from .core.edits import EDITABLE, Edits
 from .core.exports import Exports, ExportScope, scope_ids
 from .core.faults import EnvironmentFault
@@ -41,11 +43,15 @@ from .db import Database
 from .records import PaperData, ParseResult
 from .search import IndexCheck, SearchIndex, SearchResult
 
+if TYPE_CHECKING:
+    from .core.fill import FillReport, MetadataFill
+
 __all__ = [
     "BatchInfo",
     "Cancelled",
     "Change",
     "DoctorReport",
+    "DuplicatePair",
     "ImportPlanner",
     "ImportReport",
     "IndexUpdateError",
@@ -127,6 +133,7 @@ class Library:
         self.edits = Edits(self.db, self.reads, self.uow)
         self.tags_service = Tags(self.db, self.reads, self.uow)
         self.imports = Importer(self.db, self.uow)
+        self.duplicates = Duplicates(self.db, self.reads, self.uow)
         self.exports = Exports(self.reads)
         self.views = Views(self.db, self.uow)
         if sync_index:
@@ -212,6 +219,37 @@ class Library:
         progress: Progress | None = None,
     ) -> ImportReport:
         return self.imports.import_records(result, name, content_hash, progress=progress)
+
+    # --- duplicates ------------------------------------------------------------
+
+    def find_duplicates(
+        self, progress: Progress | None = None, ids: Sequence[int] | None = None
+    ) -> list[DuplicatePair]:
+        """Likely duplicate pairs among the papers (or between *ids* and the rest)."""
+        return self.duplicates.find(ids, progress)
+
+    def merge_papers(self, keep: int, other: int) -> int:
+        """Fold *other* into *keep* (every tag, note, star, link, attachment) and delete it.
+
+        A snapshot is taken first: the merge deletes a paper, which undo
+        cannot bring back.
+        """
+        self.snapshot_before("merge-papers")
+        return self.duplicates.merge(keep, other)
+
+    # --- metadata fill ---------------------------------------------------------
+
+    @functools.cached_property
+    def metadata(self) -> MetadataFill:
+        # Imported on first use: the HTTP and XML modules it needs would add
+        # to every start of the window and the command line.
+        from .core.fill import MetadataFill
+
+        return MetadataFill(self.reads, self.edits)
+
+    def fill_metadata(self, ids: Sequence[int], progress: Progress | None = None) -> FillReport:
+        """Look *ids* up on arXiv and Crossref and fill what they lack (see core.fill)."""
+        return self.metadata.fill(ids, progress)
 
     # --- reading ---------------------------------------------------------------
 
@@ -348,6 +386,16 @@ class Library:
         self, ids: Sequence[int], fp: TextIO, progress: Progress | None = None
     ) -> int:
         return self.exports.bibtex(ids, fp, progress)
+
+    def export(
+        self, ids: Sequence[int], fp: TextIO, fmt: str = "bibtex", progress: Progress | None = None
+    ) -> int:
+        """Write *ids* to *fp* in *fmt* (one of ``Exports.FORMATS``)."""
+        return self.exports.write(ids, fp, fmt, progress)
+
+    def incomplete_for_export(self, ids: Sequence[int]) -> list[tuple[int, str, tuple[str, ...]]]:
+        """Papers of *ids* lacking an author or a year: (id, title, missing fields)."""
+        return self.exports.incomplete(ids)
 
     def export_to_file(
         self,
