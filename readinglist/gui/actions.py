@@ -53,7 +53,13 @@ class Actions(QObject):
             "&Import…", t.import_dialog, "Ctrl+I", "import", "Import papers from files"
         )
         self.import_sample = a("Load &sample papers", t.load_sample, None, "inbox")
-        self.export = a("&Export BibTeX…", t.export_dialog, "Ctrl+E", "export", "Export BibTeX")
+        self.export = a(
+            "&Export…",
+            t.export_dialog,
+            "Ctrl+E",
+            "export",
+            "Export papers as BibTeX, BibLaTeX, RIS, CSL-JSON, Markdown or CSV",
+        )
         b = w.backups
         self.backup_now = a(
             "&Back up now", b.back_up_now, None, None, "Take a backup of the library now"
@@ -95,6 +101,24 @@ class Actions(QObject):
             "Move to the trash",
         )
         self.restore = a("Res&tore from trash", e.restore_selected, None, "restore")
+        self.open_pdf = a(
+            "Open &PDF", w.detail.open_pdf, "Ctrl+Shift+O", "note", "Open the attached PDF"
+        )
+        self.fill_metadata = a(
+            "&Fill metadata",
+            w.fill.fill_chosen,
+            None,
+            None,
+            "Complete missing authors, years and venues online "
+            "(the selection, or every paper shown)",
+        )
+        self.find_duplicates = a(
+            "Find &duplicates…",
+            w.duplicates.find,
+            None,
+            None,
+            "List papers that may be the same one, to merge them",
+        )
         self.empty_trash = a("Empty tras&h…", e.empty_trash)
         self.rebuild = a("Re&build search index", w.index_jobs.rebuild)
         self.about = a("&About Reading List", w.about)
@@ -227,13 +251,16 @@ class Actions(QObject):
                     self.untag,
                     self.note,
                     None,
+                    self.open_pdf,
+                    self.fill_metadata,
+                    None,
                     self.delete,
                     self.restore,
                     self.empty_trash,
                 ],
             ),
             ("&View", [self.only_starred, self.only_unread]),
-            ("&Tools", [self.rebuild]),
+            ("&Tools", [self.find_duplicates, None, self.rebuild]),
             ("&Help", [self.about]),
         ]
         for title, entries in menus:
@@ -274,16 +301,38 @@ class Actions(QObject):
         menu.addAction(icon("star"), "Unstar", lambda: e.set_flag("starred", False))
         menu.addAction(icon("read"), "Mark read", lambda: e.set_flag("read", True))
         menu.addAction(icon("unread"), "Mark unread", lambda: e.set_flag("read", False))
-        _fill(menu, [None, self.tag, self.untag, None, self.copy_bibtex, self.export, None])
+        _fill(
+            menu,
+            [
+                None,
+                self.tag,
+                self.untag,
+                None,
+                self.open_pdf,
+                self.fill_metadata,
+                None,
+                self.copy_bibtex,
+                self.export,
+                None,
+            ],
+        )
         menu.addAction(self.delete)
         return menu
 
-    def update(self, has_selection: bool, in_trash: bool) -> None:
-        """Enable what applies to the selection and the current view."""
+    def update(
+        self, has_selection: bool, in_trash: bool, has_papers: bool = True, has_pdf: bool = False
+    ) -> None:
+        """Enable what applies to the selection, the current paper and the current view.
+
+        *has_papers*: the view shows papers (Fill metadata works on them all
+        when none is selected); *has_pdf*: the current paper has a PDF attached.
+        """
         for act in (self.star, self.read, self.tag, self.untag, self.copy_bibtex, self.delete):
             act.setEnabled(has_selection and not in_trash)
         self.restore.setEnabled(has_selection and in_trash)
         self.empty_trash.setEnabled(in_trash)
+        self.open_pdf.setEnabled(has_pdf)
+        self.fill_metadata.setEnabled((has_selection or has_papers) and not in_trash)
 
 
 def _fill(target: QMenu | QToolBar, entries: list[QAction | None]) -> None:

@@ -19,7 +19,7 @@ __all__ = ["REFRESH_DELAY_MS", "SIDEBAR_KINDS", "ChangeFeed"]
 REFRESH_DELAY_MS = 120
 # Changes that alter what the sidebar lists (tags, their counts, imports, saved searches).
 SIDEBAR_KINDS = frozenset(
-    {"import", "tags", "saved-search", "tag-colour", "trash", "restore", "purge"}
+    {"import", "tags", "saved-search", "tag-colour", "trash", "restore", "purge", "merge"}
 )
 
 

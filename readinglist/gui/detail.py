@@ -13,7 +13,9 @@ are never interpreted as HTML.  Text goes in through
 ``QTextDocument.setPlainText`` or ``QLabel`` in plain-text mode; the one
 rich-text label (the links) is built only from ``html.escape``'d values, and
 links open only through :func:`readinglist.gui.links.open_url` (http and https
-at once, a file after the user confirms, nothing else).
+at once, a file after the user confirms, nothing else).  The paper's attached
+PDF, a file the user chose at import, has its own "Open PDF" button, opened by
+:func:`readinglist.gui.links.open_file` without that confirmation.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ from ..core.tags import parse_tag_list
 from ..records import PaperData
 from ..search import SearchResult, highlight_spans
 from .icons import icon
-from .links import SAFE_SCHEMES, is_safe_url, open_url
+from .links import SAFE_SCHEMES, is_safe_url, open_file, open_url
 
 __all__ = [
     "EMPTY_TEXT",
@@ -461,8 +463,18 @@ class DetailPane(QWidget):
         self._read.clicked.connect(self._on_read_clicked)
         self._star.toggled.connect(self._update_toggle_looks)
         self._read.toggled.connect(self._update_toggle_looks)
+        self._pdf = QToolButton()
+        self._pdf.setObjectName("pdfButton")
+        self._pdf.setText("Open PDF")
+        self._pdf.setAutoRaise(True)
+        self._pdf.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._pdf.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._pdf.setIconSize(QSize(18, 18))
+        self._pdf.clicked.connect(lambda _checked=False: self.open_pdf())
+        self._pdf.hide()  # Shown for a paper with a PDF attached.
         buttons.addWidget(self._star)
         buttons.addWidget(self._read)
+        buttons.addWidget(self._pdf)
         buttons.addStretch(1)
         layout.addLayout(buttons)
 
@@ -588,6 +600,7 @@ class DetailPane(QWidget):
     def _apply_colours(self) -> None:
         """Refresh everything drawn with colours computed from the palette."""
         self._update_toggle_looks()
+        self._pdf.setIcon(icon("note"))  # a document; recoloured for the palette
         dark = _is_dark(self.palette())
         error = "#f28b82" if dark else "#c5221f"
         self._citekey_error.setStyleSheet(f"color: {error};")
@@ -639,6 +652,8 @@ class DetailPane(QWidget):
         self._show_header(paper, hits)
         self._star.setChecked(paper.starred)
         self._read.setChecked(paper.read)
+        self._pdf.setVisible(bool(paper.pdf_path))
+        self._pdf.setToolTip(f"Open the attached PDF: {paper.pdf_path}" if paper.pdf_path else "")
         links = paper_links(paper)
         self._links.setText(links_html(links))
         self._links_header.setVisible(bool(links))
@@ -714,6 +729,15 @@ class DetailPane(QWidget):
         self._citekey_error.show()
         self._known_citekey = self._paper.citekey if self._paper is not None else ""
         self._citekey.setText(self._paper.citekey if self._paper is not None else "")
+
+    def pdf_path(self) -> str:
+        """Return the attached PDF of the paper shown ("" if none, or no paper)."""
+        return self._paper.pdf_path if self._paper is not None else ""
+
+    def open_pdf(self) -> bool:
+        """Open the attached PDF of the paper shown; return whether it was opened."""
+        path = self.pdf_path()
+        return open_file(self, path) if path else False
 
     def open_link(self, url: str) -> bool:
         """Open *url* if it is http(s), or a file the user confirms; return whether opened."""

@@ -10,15 +10,21 @@ user says otherwise:
   click away from running it);
 * anything else (``javascript:``, ``data:``, custom handlers that launch
   programs...) is shown but never opened.
+
+A paper's own attached PDF is different: the user chose that file when
+importing it, so :func:`open_file` opens it without the confirmation (after
+checking it is still there, and saying so when it is not).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-__all__ = ["CONFIRMED_SCHEMES", "SAFE_SCHEMES", "is_safe_url", "open_url"]
+__all__ = ["CONFIRMED_SCHEMES", "SAFE_SCHEMES", "is_safe_url", "open_file", "open_url"]
 
 # The only URL schemes a link may open.
 SAFE_SCHEMES = frozenset({"http", "https", "file"})
@@ -45,6 +51,30 @@ def open_url(parent: QWidget | None, url: str) -> bool:
     if qurl.scheme().lower() in CONFIRMED_SCHEMES and not _confirm_file(parent, qurl):
         return False
     return QDesktopServices.openUrl(qurl)
+
+
+def open_file(parent: QWidget | None, path: str) -> bool:
+    """Open the paper's attached file *path* in the desktop's viewer; return whether opened.
+
+    Not confirmed like a ``file:`` link: the user picked this file at import.
+    A file that is gone (moved, deleted, on an unplugged disk) is named in a
+    warning instead of handing the desktop a path that fails silently.
+    """
+    target = Path(path).expanduser()
+    if not path.strip() or not target.is_file():
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "PDF not found",
+            f"The attached PDF is not there any more:\n\n{path}",
+            parent=parent,
+        )
+        box.setObjectName("missingFile")
+        # The path was read from an imported file: never render it as markup.
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setInformativeText("It may have been moved, renamed or deleted.")
+        box.open()
+        return False
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(target.resolve())))
 
 
 def _confirm_file(parent: QWidget | None, qurl: QUrl) -> bool:

@@ -8,7 +8,10 @@ elsewhere:
   and the search index's upkeep;
 * :mod:`.backups` — File → Back up now / Restore from backup…, the daily
   backup, and the backup before a bulk deletion;
-* :mod:`.transfer` — import, paste, drop, export, copy as BibTeX;
+* :mod:`.transfer` — import, paste, drop (files, web links, text), export
+  in every format, copy as BibTeX;
+* :mod:`.fill` — Paper → Fill metadata, in the background;
+* :mod:`.duplicates` — Tools → Find duplicates… and merging a pair;
 * :mod:`.edits` — undoable edits of papers;
 * :mod:`.sidebar` — the chosen view, tags and saved searches;
 * :mod:`.actions` — commands, menus, toolbar and context menu;
@@ -24,8 +27,6 @@ this window and opens a new one.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -57,7 +58,9 @@ from .actions import Actions
 from .backups import BackupController
 from .changes import ChangeFeed
 from .detail import DetailPane
+from .duplicates import DuplicatesController
 from .edits import EditController
+from .fill import FillController
 from .icons import icon
 from .jobs import IndexJobs, JobController
 from .models import PaperTableModel
@@ -76,6 +79,8 @@ class MainWindow(QMainWindow):
     Headless drivers (tests, scripts) use the controllers directly:
     ``search`` (:class:`SearchController`), ``transfer``
     (:class:`TransferController`), ``edits`` (:class:`EditController`),
+    ``fill`` (:class:`FillController`), ``duplicates``
+    (:class:`DuplicatesController`),
     ``sidebar`` (:class:`SidebarController`), ``jobs``
     (:class:`JobController`), ``backups`` (:class:`BackupController`),
     ``index_jobs`` and ``act`` (the QActions);
@@ -175,6 +180,14 @@ class MainWindow(QMainWindow):
         self.jobs = JobController(status, self.show_error, self, folder=self.lib.folder)
         self.backups = BackupController(self.lib, self.jobs, self, status)
         self.search = SearchController(self.lib, self.jobs, self)
+        self.fill = FillController(
+            self.lib,
+            self.jobs,
+            self,
+            status,
+            selected_ids=self.table.selected_ids,
+            shown_ids=self.model.ids,
+        )
         self.transfer = TransferController(
             self.lib,
             self.jobs,
@@ -183,6 +196,11 @@ class MainWindow(QMainWindow):
             selected_ids=self.table.selected_ids,
             shown_ids=self.model.ids,
             view_query=self.search.query,
+            settings=self.settings,
+            fill=self.fill.fill,
+        )
+        self.duplicates = DuplicatesController(
+            self.lib, self.jobs, self.backups, self.undo_stack, self, status
         )
         self.edits = EditController(
             self.lib, self.undo_stack, self, self.table.selected_ids, self.backups, status
@@ -332,7 +350,12 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         has = bool(self.table.selectionModel().selectedRows())
-        self.act.update(has, self.search.state.view.trashed)
+        self.act.update(
+            has,
+            self.search.state.view.trashed,
+            has_papers=self.model.rowCount() > 0,
+            has_pdf=bool(self.detail.pdf_path()),
+        )
         self._update_count()
 
     def _update_welcome(self) -> None:
@@ -347,7 +370,7 @@ class MainWindow(QMainWindow):
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._show_row(current.row() if current.isValid() else None)
-        self._update_count()
+        self._update_actions()  # Open PDF follows the paper shown
 
     def _show_row(self, row: int | None) -> None:
         paper = self.model.paper_at(row) if row is not None else None
@@ -446,13 +469,9 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:
         self.overlay.hide()
         mime = event.mimeData()
-        local = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-        if local:
+        # Files, else web links (a link dragged from a browser), else text.
+        if self.transfer.drop(mime.urls(), mime.text() if mime.hasText() else ""):
             event.acceptProposedAction()
-            self.transfer.import_paths(local)
-        elif mime.hasText() and mime.text().strip():
-            event.acceptProposedAction()
-            self.transfer.import_text(mime.text())
         else:
             event.ignore()
 

@@ -1,7 +1,8 @@
 """Small widgets and dialogs of the main window that hold no state of their own.
 
 Owns: the drop highlight (:class:`DropOverlay`), the empty-library panel
-(:class:`WelcomePanel`), the export scope question (:class:`ExportDialog`),
+(:class:`WelcomePanel`), the export question — which papers, in what format
+(:class:`ExportDialog`, its format names in :func:`export_label`),
 the tag quick filter of the toolbar (:class:`TagFilter`), the tag prompt
 (:func:`ask_tags`) and the helpers that show outside text safely
 (:func:`as_label`, :func:`confirm`, :func:`error_box`, :func:`info_box`).
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -37,6 +39,7 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME
 from ..core.exports import ExportScope
 from ..core.tags import TagInfo, parse_tag_list
+from ..exporters import SUFFIXES
 from .icons import icon
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "ask_tags",
     "confirm",
     "error_box",
+    "export_label",
     "info_box",
 ]
 
@@ -129,7 +133,7 @@ class DropOverlay(QLabel):
     """The highlight shown over the window while files are dragged over it."""
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__("Drop files, folders or text to import them", parent)
+        super().__init__("Drop files, folders, links or text to import them", parent)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         highlight = self.palette().highlight().color()
@@ -168,8 +172,9 @@ class WelcomePanel(QWidget):
         title.setFont(font)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint = QLabel(
-            "Drop a saved trending-papers page, a BibTeX file or a folder anywhere on this "
-            "window,\nor paste a page you copied from your browser (Ctrl+V)."
+            "Drop a saved trending-papers page, a BibTeX or RIS file, PDFs,\n"
+            "arXiv or DOI links or a folder anywhere on this window,\n"
+            "or paste a page you copied from your browser (Ctrl+V)."
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         hint.setEnabled(False)
@@ -189,25 +194,68 @@ class WelcomePanel(QWidget):
         layout.addStretch(3)
 
 
-class ExportDialog(QDialog):
-    """Asks which papers to export: all, the selection, or the current view."""
+# What the export format choice calls each format of Exports.FORMATS.
+_EXPORT_LABELS: dict[str, str] = {
+    "bibtex": "BibTeX",
+    "biblatex": "BibLaTeX",
+    "ris": "RIS",
+    "csl-json": "CSL-JSON",
+    "markdown": "Markdown reading list",
+    "csv": "CSV",
+}
 
-    def __init__(self, parent: QWidget, n_all: int, n_selected: int, n_view: int) -> None:
+
+def export_label(fmt: str) -> str:
+    """``"ris"`` → ``"RIS (.ris)"``: an export format as the user reads it."""
+    suffix = SUFFIXES.get(fmt, "")
+    label = _EXPORT_LABELS.get(fmt, fmt)
+    return f"{label} ({suffix})" if suffix else label
+
+
+class ExportDialog(QDialog):
+    """Asks which papers to export (all, the selection, the current view) and in what format."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        n_all: int,
+        n_selected: int,
+        n_view: int,
+        formats: Sequence[str] = ("bibtex",),
+        current_format: str = "bibtex",
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Export BibTeX")
+        self.setObjectName("exportDialog")
+        self.setWindowTitle("Export")
+        # Room for the longest format name and a title bar that is not cut.
+        self.setMinimumWidth(400)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Which papers should be exported?"))
-        self.all = QRadioButton(f"All papers ({n_all})")
-        self.selection = QRadioButton(f"Selected papers ({n_selected})")
-        self.view = QRadioButton(f"Papers in the current view ({n_view})")
+        self.all = QRadioButton(f"All papers ({n_all:,})")
+        self.selection = QRadioButton(f"Selected papers ({n_selected:,})")
+        self.view = QRadioButton(f"Papers in the current view ({n_view:,})")
         self.selection.setEnabled(n_selected > 0)
         # One selected paper is usually just the current row, not a choice.
         (self.selection if n_selected > 1 else self.view).setChecked(True)
         for button in (self.all, self.selection, self.view):
             layout.addWidget(button)
+        layout.addSpacing(8)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        self.format = QComboBox()
+        self.format.setObjectName("exportFormat")
+        for fmt in formats:
+            self.format.addItem(export_label(fmt), fmt)
+        self.format.setCurrentIndex(max(self.format.findData(current_format), 0))
+        form.addRow("&Format:", self.format)
+        layout.addLayout(form)
         box = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
+        ok = box.button(QDialogButtonBox.StandardButton.Ok)
+        if ok is not None:
+            ok.setText("Export…")
+            ok.setIcon(icon("export"))
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         layout.addWidget(box)
@@ -217,6 +265,10 @@ class ExportDialog(QDialog):
         if self.all.isChecked():
             return ExportScope.ALL
         return ExportScope.SELECTION if self.selection.isChecked() else ExportScope.VIEW
+
+    def fmt(self) -> str:
+        """The format the user picked (a name of ``Exports.FORMATS``)."""
+        return str(self.format.currentData())
 
 
 class TagFilter(QComboBox):
