@@ -31,7 +31,7 @@ from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from ..db import Database, Note, Paper, PaperTag, utcnow
-from .identifiers import dump_extra, dump_list, load_extra
+from .identifiers import dump_extra, dump_list, load_extra, normalise_title, title_identifier
 from .progress import Progress
 from .reads import Reads
 from .writes import UnitOfWork
@@ -81,6 +81,8 @@ _AFFIXES = tuple(_affix(n) for n in range(2 * _AFFIX // _BAND + 1))
 
 # Columns :func:`fill_empty` reads and may set (plus ``edited``, which it obeys).
 FILL_COLUMNS = (
+    "title",
+    "title_key",
     "abstract",
     "authors",
     "people",
@@ -153,7 +155,8 @@ def fill_empty(
     A field is filled only when *current* has nothing there and is never
     taken from *incoming* when the user edited it (*edited*): the abstract,
     year, venue, arXiv id, DOI, URL and attached PDF when blank; the authors
-    when there are none; the entry type when it says nothing ("" or "misc")
+    when there are none; the title when it is only an identifier (a paper
+    from a list of ids); the entry type when it says nothing ("" or "misc")
     and *incoming*'s says more; links *incoming* has that *current* lacks;
     further fields (``extra``) *current* lacks.  The one rule for both an
     import meeting a known paper and a merge of two papers.
@@ -166,6 +169,20 @@ def fill_empty(
         if not _blank(value) and _blank(current.get(name)) and name not in edited:
             fill.values[name] = value
             fill.fields.append(name)
+    title = current.get("title") or ""
+    if (
+        # Only a title with no space can be a bare identifier: a cheap test first.
+        " " not in title.strip()
+        and any(title_identifier(title))
+        and "title" not in edited
+        and incoming.get("title")
+        and not any(title_identifier(incoming["title"]))
+    ):
+        # A paper from a list of ids is titled by its id until something
+        # (this record, or a metadata fill) brings its real title.
+        fill.values["title"] = incoming["title"]
+        fill.values["title_key"] = incoming.get("title_key") or normalise_title(incoming["title"])
+        fill.fields.append("title")
     if _has_authors(incoming) and not _has_authors(current) and "authors" not in edited:
         for name in ("authors", "people", "authors_sort"):
             fill.values[name] = incoming.get(name) or ""

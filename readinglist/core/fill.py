@@ -42,7 +42,7 @@ from ..people import Person, parse_name
 from ..records import PaperData, quoted
 from .edits import Edits
 from .faults import EnvironmentFault
-from .identifiers import normalise_arxiv, normalise_doi
+from .identifiers import normalise_arxiv, normalise_doi, title_identifier
 from .identifiers import normalise_title as _title_key
 from .progress import Cancelled, Progress
 from .reads import Reads
@@ -427,27 +427,6 @@ def parse_crossref(data: bytes) -> Found:
 
 
 # --- the rules ----------------------------------------------------------------
-
-_ARXIV_TITLE = re.compile(
-    r"(?:arxiv:\s*|https?://(?:export\.)?arxiv\.org/(?:abs|pdf)/)?"
-    r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?",
-    re.I,
-)
-
-
-def title_identifier(title: str) -> tuple[str, str]:
-    """(arXiv id, DOI) when *title* is nothing but an identifier, else ("", "").
-
-    Papers imported from a list of ids carry the id as their title until a
-    fill gives them their real one.
-    """
-    text = title.strip()
-    match = _ARXIV_TITLE.fullmatch(text)
-    if match:
-        return normalise_arxiv(match.group(1)), ""
-    if text and not any(c.isspace() for c in text):
-        return "", normalise_doi(text)
-    return "", ""
 
 
 def _is_empty(paper: PaperData, name: str) -> bool:

@@ -23,6 +23,7 @@ __all__ = [
     "normalise_arxiv",
     "normalise_doi",
     "normalise_title",
+    "title_identifier",
 ]
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -49,6 +50,28 @@ def normalise_doi(value: str) -> str:
     value = (value or "").strip()
     value = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.I)
     return value.lower() if value.startswith("10.") else ""
+
+
+_ARXIV_TITLE = re.compile(
+    r"(?:arxiv:\s*|https?://(?:export\.)?arxiv\.org/(?:abs|pdf)/)?"
+    r"(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?",
+    re.I,
+)
+
+
+def title_identifier(title: str) -> tuple[str, str]:
+    """(arXiv id, DOI) when *title* is nothing but an identifier, else ("", "").
+
+    Papers imported from a list of ids carry the id as their title until a
+    fill gives them their real one.
+    """
+    text = title.strip()
+    match = _ARXIV_TITLE.fullmatch(text)
+    if match:
+        return normalise_arxiv(match.group(1)), ""
+    if text and not any(c.isspace() for c in text):
+        return "", normalise_doi(text)
+    return "", ""
 
 
 def dump_list(values: Sequence[str]) -> str:

@@ -352,6 +352,8 @@ class ImportPlanner:
         # "[]" written out: most records of a page have no authors or links,
         # and json.dumps of an empty list costs as much as of a full one.
         return {
+            "title": keys.title,
+            "title_key": keys.title_key,
             "abstract": paper.abstract,
             "authors": dump_list([p.display() for p in people]) if people else "[]",
             "people": dump_people(people) if people else "",
@@ -383,8 +385,6 @@ class ImportPlanner:
         return {
             **self.values_for(paper, people, keys=keys),
             "id": pid,
-            "title": keys.title,
-            "title_key": keys.title_key,
             "citekey": key,
             "citekey_lower": key.lower(),
             "starred": False,

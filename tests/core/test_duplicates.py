@@ -393,3 +393,26 @@ def test_merge_refuses_itself_and_unknown_ids(lib: Library) -> None:
     with pytest.raises(ValueError, match="no paper with id 999"):
         service.merge(999, pid)
     assert lib.existing_ids([pid]) == [pid]
+
+
+def test_a_paper_from_an_id_list_takes_the_real_title_of_a_later_record(tmp_path: Path) -> None:
+    with Library(tmp_path / "lib") as lib:
+        ids_report = lib.import_bytes(
+            b"https://arxiv.org/abs/2403.01234v2\ndoi:10.1038/nature14539\n", "links.txt"
+        )
+        assert len(ids_report.added) == 2
+        # The user confirmed the id as the title: theirs from now on.
+        lib.update_paper(ids_report.added[1], title="doi:10.1038/nature14539")
+        records = [
+            ParsedPaper(title="Deep Learning for Reading Lists", arxiv_id="2403.01234"),
+            ParsedPaper(title="Deep Learning", doi="10.1038/NATURE14539"),
+        ]
+        report = lib.import_records(ParseResult(format="t", papers=records), "x")
+        assert report.added == [] and len(report.duplicates) == 2
+        assert report.merged == [(ids_report.added[0], ["title"])]
+        by_id = {p.id: p for p in lib.get(ids_report.added)}
+        # The id placeholder gives way to the record's title, and search finds it.
+        assert by_id[ids_report.added[0]].title == "Deep Learning for Reading Lists"
+        assert lib.query_ids(Query(text="reading lists")) == [ids_report.added[0]]
+        assert by_id[ids_report.added[1]].title == "doi:10.1038/nature14539"
+        assert by_id[ids_report.added[1]].doi == "10.1038/nature14539"
