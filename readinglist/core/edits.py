@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ..citekeys import KEY_RULE, is_valid_citekey
+from ..citekeys import KEY_RULE, base_citekey, is_valid_citekey, make_unique
 from ..db import Database, Note, Paper, utcnow
-from ..people import dump_people, people_from_names
+from ..people import Person, dump_people, people_from_names
 from .identifiers import (
     authors_sort,
     dump_extra,
@@ -22,12 +22,13 @@ from .identifiers import (
     normalise_arxiv,
     normalise_doi,
     normalise_title,
+    title_identifier,
 )
 from .query import Query
 from .reads import Reads, chunks
 from .writes import UnitOfWork
 
-__all__ = ["EDITABLE", "Edits"]
+__all__ = ["EDITABLE", "Edits", "rekey_placeholder"]
 
 # Bibliographic fields :meth:`Edits.update_paper` may change.
 EDITABLE = (
@@ -77,6 +78,40 @@ def _field_values(values: dict[str, Any]) -> dict[str, Any]:
         else:
             row[key] = value
     return row
+
+
+def rekey_placeholder(
+    s: Session,
+    pid: int,
+    before: tuple[str, str, frozenset[str]],
+    after: tuple[Sequence[Person], str, int | None],
+) -> dict[str, str]:
+    """New key columns for *pid* when its key was made from an identifier title.
+
+    *before* is (title, citation key, user-edited fields), *after* (people,
+    title, year).  A paper from a list of ids is keyed by its id
+    (``ArXiv2403012342024``) until its real title arrives (a later import of
+    it, a metadata fill); that key is a stand-in, so it is made again from
+    the real title, as if the paper had arrived whole.  A key the user set
+    or edited, or any other key, is kept: keys never change under a document.
+    """
+    old_title, key, edited = before
+    if "citekey" in edited or "title" in edited or not any(title_identifier(old_title)):
+        return {}
+    stand_in = base_citekey([], old_title, None).lower()
+    if stand_in == "paper" or stand_in not in key.lower():
+        return {}
+    people, title, year = after
+    base = base_citekey(people, title, year)
+    taken = set(
+        s.scalars(
+            select(Paper.citekey_lower).where(
+                Paper.citekey_lower.like(f"{base.lower()}%"), Paper.id != pid
+            )
+        )
+    )
+    new = make_unique(base, taken)
+    return {"citekey": new, "citekey_lower": new.lower()}
 
 
 class Edits:
@@ -143,6 +178,17 @@ class Edits:
             row["edited"] = dump_list(sorted(before.edited | set(values)))
 
         def apply(s: Session, _ids: list[int]) -> None:
+            if not by_user and "title" in row:
+                people = people_from_names(values.get("authors", before.people))
+                year = row.get("year", before.year)
+                row.update(
+                    rekey_placeholder(
+                        s,
+                        pid,
+                        (before.title, before.citekey, before.edited),
+                        (people, row["title"], year),
+                    )
+                )
             s.execute(update(Paper).where(Paper.id == pid).values(row))
 
         self.uow.run("edit", [pid], apply)

@@ -17,6 +17,7 @@ The work is split in two so the rules can be tested without a database:
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from .. import importers
 from ..citekeys import is_valid_citekey, make_citekey
 from ..db import Database, ImportBatch, Note, Paper, PaperTag, Tag, get_meta, set_meta, utcnow
-from ..people import Person, dump_people, people_from_names
+from ..people import Person, dump_people, load_people, people_from_names
 from ..records import InputError, ParsedPaper, ParseResult, Problem, quoted
 from .duplicates import (
     FILL_COLUMNS,
@@ -43,6 +44,7 @@ from .duplicates import (
     fill_empty,
     join_notes,
 )
+from .edits import rekey_placeholder
 from .identifiers import (
     authors_sort,
     dump_extra,
@@ -706,6 +708,7 @@ _TARGET_COLUMNS = (
     Paper.id,
     Paper.revision,
     Paper.edited,
+    Paper.citekey,
     case((func.trim(Paper.abstract, " \t\r\n") == "", ""), else_="…").label("abstract"),
     *(getattr(Paper, c) for c in FILL_COLUMNS if c != "abstract"),
 )
@@ -752,7 +755,25 @@ def _merge(
     for item in merges:
         pid = item.target
         current = state[pid]
-        fill = fill_empty(current, item.values, edited_fields(current))
+        edited = edited_fields(current)
+        fill = fill_empty(current, item.values, edited)
+        if "title" in fill.fields:
+            # Keyed by its id until now: keyed by its real title from here on.
+            fill.values.update(
+                rekey_placeholder(
+                    s,
+                    pid,
+                    (current["title"], current["citekey"], edited),
+                    (
+                        load_people(
+                            fill.values.get("people", current["people"]),
+                            json.loads(fill.values.get("authors", current["authors"]) or "[]"),
+                        ),
+                        fill.values["title"],
+                        fill.values.get("year", current["year"]),
+                    ),
+                )
+            )
         current.update(fill.values)
         updates[pid].update(fill.values)
         what = list(fill.fields)

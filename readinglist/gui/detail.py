@@ -68,6 +68,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.tags import parse_tag_list
+from ..core.identifiers import normalise_arxiv
 from ..records import PaperData
 from ..search import SearchResult, highlight_spans
 from .icons import icon
@@ -107,7 +108,8 @@ def paper_links(paper: PaperData) -> list[str]:
     candidates = [paper.url]
     if paper.doi:
         candidates.append(f"https://doi.org/{paper.doi}")
-    if paper.arxiv_id:
+    # The abstract page unless the URL is already that page (of some version).
+    if paper.arxiv_id and normalise_arxiv(paper.url) != paper.arxiv_id:
         candidates.append(f"https://arxiv.org/abs/{paper.arxiv_id}")
     candidates.extend(paper.links)
     links: list[str] = []

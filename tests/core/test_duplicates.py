@@ -416,3 +416,24 @@ def test_a_paper_from_an_id_list_takes_the_real_title_of_a_later_record(tmp_path
         assert lib.query_ids(Query(text="reading lists")) == [ids_report.added[0]]
         assert by_id[ids_report.added[1]].title == "doi:10.1038/nature14539"
         assert by_id[ids_report.added[1]].doi == "10.1038/nature14539"
+
+
+def test_a_key_made_from_an_id_title_is_made_again_from_the_real_title(tmp_path: Path) -> None:
+    with Library(tmp_path / "lib") as lib:
+        (first, second) = lib.import_bytes(
+            b"arXiv:2403.01234\narXiv:2403.05678\n", "links.txt"
+        ).added
+        assert lib.paper(first).citekey == "ArXiv2403012342024"
+        lib.set_citekey(second, "mine2024")
+        records = [
+            ParsedPaper(
+                title="Deep Learning for Reading Lists",
+                authors=["Ann Smith"],
+                arxiv_id="2403.01234",
+            ),
+            ParsedPaper(title="Another Real Title", arxiv_id="2403.05678"),
+        ]
+        lib.import_records(ParseResult(format="t", papers=records), "x")
+        # As if it had arrived whole; a key the user chose stays.
+        assert lib.paper(first).citekey == "smithDeepLearningReading2024"
+        assert lib.paper(second).citekey == "mine2024"

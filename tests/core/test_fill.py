@@ -126,6 +126,8 @@ def test_papers_from_an_id_list_get_title_authors_year_abstract_in_one_request(
     assert (b.venue, b.doi, b.extra_field("primaryclass")) == ("", "", "cs.CL")
     # A fill is not the user's hand: a later fill may still complete these papers.
     assert a.edited == frozenset() and b.edited == frozenset()
+    # Keyed by the id until now (ArXiv2403012342024): now by the real title.
+    assert a.citekey == "torresSparseMixtureRouting2024"
     changes = dict(report.changed)
     assert changes[first]["title"] == ("arXiv:2403.01234", a.title)
     assert changes[first]["authors"] == ("", "Ana Lucía Torres, Harold T. Finch Jr., Wei Zhang")

@@ -507,3 +507,18 @@ def test_icons_are_recoloured_on_dark_palettes(qapp: QApplication) -> None:
     finally:
         QApplication.setPalette(old)
     assert icons.icon_colour() == icons.NEUTRAL
+
+
+def test_links_do_not_repeat_the_arxiv_page_of_a_versioned_url() -> None:
+    from readinglist.gui.detail import paper_links
+
+    paper = PaperData(
+        id=1,
+        title="T",
+        arxiv_id="2403.01234",
+        url="https://arxiv.org/abs/2403.01234v2",
+        doi="10.1/x",
+    )
+    assert paper_links(paper) == ["https://arxiv.org/abs/2403.01234v2", "https://doi.org/10.1/x"]
+    other = PaperData(id=2, title="T", arxiv_id="2403.01234", url="https://example.org/p")
+    assert paper_links(other) == ["https://example.org/p", "https://arxiv.org/abs/2403.01234"]
