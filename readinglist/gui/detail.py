@@ -67,8 +67,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.tags import parse_tag_list
 from ..core.identifiers import normalise_arxiv
+from ..core.tags import parse_tag_list
 from ..records import PaperData
 from ..search import SearchResult, highlight_spans
 from .icons import icon
