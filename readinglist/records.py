@@ -33,6 +33,25 @@ EXTRA_FIELDS = (
 )
 
 
+# A month as stored in ``extra["month"]``: its English name, whatever the
+# source wrote ("jun", "6", "June", "2020-06-01").  Not calendar.month_name:
+# that follows the process's locale, which Qt sets.
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 @dataclass
 class ParsedPaper:
     """One paper as read from a file, before it reaches the library."""

@@ -39,6 +39,7 @@ from typing import TextIO
 from ..citekeys import is_valid_citekey
 from ..records import Problem, quoted
 from .bibtex import (
+    _add_text_fields,
     _citekey_for,
     _editors,
     _encode_short,
@@ -220,18 +221,7 @@ def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -
     url = _verbatim_field(paper.url, safe_url, "URL (http, https or ftp)", citekey, warn)
     if url:
         add(f"  url = {{{url}}},")
-    if paper.abstract:
-        abstract = encode_text(paper.abstract)
-        if abstract:
-            add(f"  abstract = {{{abstract}}},")
-    if paper.tags:
-        tags = [t for t in map(_encode_short, paper.tags) if t]
-        if tags:
-            add(f"  keywords = {{{', '.join(tags)}}},")
-    if paper.note:
-        note = encode_text(paper.note, multiline=True)
-        if note:
-            add(f"  annotation = {{{note}}},")
+    _add_text_fields(add, paper, "annotation")
 
     if not lines[-1].startswith("@"):
         lines[-1] = lines[-1][:-1]  # no comma after the last field

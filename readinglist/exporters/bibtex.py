@@ -77,7 +77,7 @@ from typing import TextIO
 
 from ..citekeys import KEY_RULE, STOPWORDS, is_valid_citekey, legacy_citekey, make_citekey
 from ..people import Person, parse_name
-from ..records import Problem, quoted
+from ..records import MONTHS, Problem, quoted
 from .latex_text import _clean, _escape, encode_text
 from .record import Record
 from .title_case import _RUN, protect_title
@@ -207,24 +207,10 @@ NO_YEAR = "n.d."
 # BibTeX's month macros, which every standard style defines (and abbreviates
 # or spells out as it likes); the import stores a month as its English name.
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH_NAMES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 # "march", "mar" and "3" (a leading zero is dropped before the look-up).
 _MONTH_NUMBERS: dict[str, int] = {
     key: number
-    for number, name in enumerate(_MONTH_NAMES, 1)
+    for number, name in enumerate((m.lower() for m in MONTHS), 1)
     for key in (name, name[:3], str(number))
 } | {"sept": 9}
 
@@ -494,6 +480,18 @@ def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -
             sort_word = encode_text(sort_word)
         add(f"  key = {{{sort_word}}},")
 
+    _add_text_fields(add, paper, "annote")
+
+    # Never just the header: there is always a year.
+    lines[-1] = lines[-1][:-1]  # no comma after the last field
+    add("}\n")
+
+
+_NO_YEAR_LINE = f"  year = {{{NO_YEAR}}},"
+
+
+def _add_text_fields(add: Callable[[str], None], paper: Record, note_field: str) -> None:
+    """Add the abstract, the tags (``keywords``) and the note (as *note_field*)."""
     if paper.abstract:
         abstract = encode_text(paper.abstract)
         if abstract:
@@ -505,14 +503,7 @@ def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -
     if paper.note:
         note = encode_text(paper.note, multiline=True)
         if note:
-            add(f"  annote = {{{note}}},")
-
-    # Never just the header: there is always a year.
-    lines[-1] = lines[-1][:-1]  # no comma after the last field
-    add("}\n")
-
-
-_NO_YEAR_LINE = f"  year = {{{NO_YEAR}}},"
+            add(f"  {note_field} = {{{note}}},")
 
 
 def _verbatim_field(

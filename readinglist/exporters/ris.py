@@ -51,6 +51,7 @@ import rispy
 from ..citekeys import is_valid_citekey, legacy_citekey
 from ..core.identifiers import normalise_arxiv
 from ..people import Person, parse_name
+from .bibtex import month_number
 from .record import Record
 
 __all__ = ["Record", "dump", "dumps", "record_dict"]
@@ -72,27 +73,6 @@ _TYPES = {
     "online": "ELEC",
     "electronic": "ELEC",
     "www": "ELEC",
-}
-# Month numbers by the English names the importers store (not the locale's).
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        (
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ),
-        start=1,
-    )
 }
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
 _ARXIV_LINK_RE = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+)", re.IGNORECASE)
@@ -138,7 +118,7 @@ def _pages(value: str) -> tuple[str, str]:
 
 
 def _date(year: int | None, month: str) -> str:
-    number = _MONTHS.get(month.strip().lower().rstrip("."))
+    number = month_number(month)
     if year is None or number is None:
         return ""
     return f"{year:04d}/{number:02d}//"

@@ -78,7 +78,7 @@ from readinglist.citekeys import KEY_RULE, is_valid_citekey, make_citekey, make_
 from readinglist.importers.hfpage import extract_links
 from readinglist.latex import latex_fragments_to_text
 from readinglist.people import Person, parse_bibtex_names
-from readinglist.records import InputError, ParsedPaper, ParseResult, Problem, quoted
+from readinglist.records import MONTHS, InputError, ParsedPaper, ParseResult, Problem, quoted
 
 __all__ = ["FORMAT", "looks_like", "parse"]
 
@@ -138,23 +138,9 @@ _FILE_PART_SPLIT_RE = re.compile(r"(?<!\\):")
 _FILE_ESCAPE_RE = re.compile(r"\\([\\:;])")
 _WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:[\\/]")
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # BibTeX's predefined macros (every standard style defines jan..dec).
-_MONTH_MACROS = {name[:3].lower(): name for name in _MONTHS}
-_MONTH_NAMES = {name.lower(): name for name in _MONTHS} | _MONTH_MACROS
+_MONTH_MACROS = {name[:3].lower(): name for name in MONTHS}
+_MONTH_NAMES = {name.lower(): name for name in MONTHS} | _MONTH_MACROS
 
 _VENUE_FIELDS = ("journal", "journaltitle", "booktitle")
 # Extra fields by their stored name, and the fields they are read from in
@@ -474,7 +460,7 @@ def _month(value: str, decoder: _Decoder) -> str:
     text = decoder.line(value, "month")
     key = text.lower().rstrip(".")
     if key.isdigit() and 1 <= int(key) <= 12:
-        return _MONTHS[int(key) - 1]
+        return MONTHS[int(key) - 1]
     return _MONTH_NAMES.get(key, text)
 
 
@@ -757,7 +743,7 @@ def _extra(fields: dict[str, str], decoder: _Decoder) -> dict[str, str]:
     if month:
         extra["month"] = _month(month, decoder)
     elif date is not None and date.group(2) and 1 <= int(date.group(2)) <= 12:
-        extra["month"] = _MONTHS[int(date.group(2)) - 1]
+        extra["month"] = MONTHS[int(date.group(2)) - 1]
     return {k: extra[k] for k in sorted(extra)}
 
 

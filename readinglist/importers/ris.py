@@ -70,7 +70,7 @@ import rispy
 from readinglist.citekeys import KEY_RULE, is_valid_citekey
 from readinglist.importers.hfpage import extract_links
 from readinglist.people import Person, parse_name
-from readinglist.records import InputError, ParsedPaper, ParseResult, Problem, quoted
+from readinglist.records import MONTHS, InputError, ParsedPaper, ParseResult, Problem, quoted
 
 __all__ = ["FORMAT", "looks_like", "parse"]
 
@@ -121,24 +121,10 @@ _CONFERENCE_TYPES = frozenset({"CONF", "CPAPER"})
 _YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 # RIS dates are "YYYY/MM/DD/other"; "YYYY-MM-DD" is common too.
 _MONTH_RE = re.compile(r"\s*\d{4}\s*[/-]\s*(\d{1,2})(?!\d)")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # Months written out or abbreviated ("June", "Dec.", "Sept."), as IEEE writes Y1.
 _MONTH_NAMES = (
-    {name.lower(): name for name in _MONTHS}
-    | {name[:3].lower(): name for name in _MONTHS}
+    {name.lower(): name for name in MONTHS}
+    | {name[:3].lower(): name for name in MONTHS}
     | {"sept": "September"}
 )
 _MONTH_NAME_RE = re.compile(
@@ -445,7 +431,7 @@ def _month(values: list[str]) -> str:
     for value in values:
         m = _MONTH_RE.match(value)
         if m is not None and 1 <= int(m.group(1)) <= 12:
-            return _MONTHS[int(m.group(1)) - 1]
+            return MONTHS[int(m.group(1)) - 1]
         m = _MONTH_NAME_RE.search(value)
         if m is not None:
             return _MONTH_NAMES[m.group(1).lower()]
