@@ -36,15 +36,14 @@ import io
 from collections.abc import Iterable
 from typing import TextIO
 
-from ..citekeys import is_valid_citekey
 from ..records import Problem, quoted
 from .bibtex import (
     _add_text_fields,
-    _citekey_for,
     _editors,
     _encode_short,
     _format_name,
     _names,
+    _one_entry,
     _verbatim_field,
     _Warnings,
     _write_entries,
@@ -152,12 +151,7 @@ def entry(
     paper: Record, citekey: str | None = None, *, problems: list[Problem] | None = None
 ) -> str:
     """Return one biblatex entry for *paper*, ending in a newline (see :func:`.bibtex.entry`)."""
-    warn = _Warnings(problems)
-    if citekey is None or not is_valid_citekey(citekey):
-        citekey = _citekey_for(paper, set(), warn)
-    lines: list[str] = []
-    _add_entry(lines, paper, citekey, warn)
-    return "\n".join(lines)
+    return _one_entry(_add_entry, paper, citekey, problems)
 
 
 def _add_entry(lines: list[str], paper: Record, citekey: str, warn: _Warnings) -> None:

@@ -400,11 +400,21 @@ def entry(
     one); an empty or unsafe key is replaced as :func:`dump` replaces it.
     What was changed or left out goes to *problems* (logged without it).
     """
+    return _one_entry(_add_entry, paper, citekey, problems)
+
+
+_AddEntry = Callable[[list[str], Record, str, "_Warnings"], None]
+
+
+def _one_entry(
+    add_entry: _AddEntry, paper: Record, citekey: str | None, problems: list[Problem] | None
+) -> str:
+    """One entry written by *add_entry* (this module's or biblatex's), key made safe first."""
     warn = _Warnings(problems)
     if citekey is None or not is_valid_citekey(citekey):
         citekey = _citekey_for(paper, set(), warn)
     lines: list[str] = []
-    _add_entry(lines, paper, citekey, warn)
+    add_entry(lines, paper, citekey, warn)
     return "\n".join(lines)
 
 
