@@ -91,12 +91,8 @@ class ImportSummaryDialog(QDialog):
                     child.setToolTip(0, message)
                     child.setFirstColumnSpanned(True)
                     item.addChild(child)
-                if report.duplicates:
-                    dup_item = QTreeWidgetItem([f"{len(report.duplicates)} already in the library"])
-                    dup_item.setFirstColumnSpanned(True)
-                    for title, pid in report.duplicates[:200]:
-                        dup_item.addChild(QTreeWidgetItem([f"#{pid}  {title}"]))
-                    item.addChild(dup_item)
+                for child in _duplicate_items(report):
+                    item.addChild(child)
             for col in (1, 2, 3):
                 item.setTextAlignment(
                     col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -121,3 +117,25 @@ class ImportSummaryDialog(QDialog):
         layout.addWidget(headline)
         layout.addWidget(tree, 1)
         layout.addWidget(buttons)
+
+
+def _duplicate_items(report: ImportReport) -> list[QTreeWidgetItem]:
+    """The rows under a file for its papers already there: merged ones, then unchanged ones."""
+    items: list[QTreeWidgetItem] = []
+    titles = {pid: title for title, pid in report.duplicates}
+    if report.merged:
+        merged = QTreeWidgetItem([f"{len(report.merged)} merged into the papers they match"])
+        merged.setFirstColumnSpanned(True)
+        for pid, what in report.merged[:200]:
+            added = ", ".join(w.replace("tag:", "tag ") for w in what)
+            merged.addChild(QTreeWidgetItem([f"#{pid}  {titles.get(pid, '')} — added {added}"]))
+        items.append(merged)
+    done = {pid for pid, _ in report.merged}
+    same = [(title, pid) for title, pid in report.duplicates if pid not in done]
+    if same:
+        unchanged = QTreeWidgetItem([f"{len(same)} already in the library, unchanged"])
+        unchanged.setFirstColumnSpanned(True)
+        for title, pid in same[:200]:
+            unchanged.addChild(QTreeWidgetItem([f"#{pid}  {title}"]))
+        items.append(unchanged)
+    return items

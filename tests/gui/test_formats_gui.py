@@ -693,3 +693,27 @@ def test_detail_pane_pdf_button_follows_the_paper(
     pane.show_paper(PaperData(id=2, title="Without"))
     assert button.isHidden() and not pane.open_pdf()
     assert len(opened) == 1
+
+
+def test_import_summary_tells_merged_papers_from_unchanged_ones(qtbot: QtBot) -> None:
+    from readinglist.gui.summary import ImportSummaryDialog
+
+    report = ImportReport(
+        "refs.bib",
+        added=[9],
+        duplicates=[("Attention Is All You Need", 1), ("Deep Learning", 2)],
+        merged=[(1, ["authors", "year", "tag:transformers"])],
+    )
+    dialog = ImportSummaryDialog([report])
+    qtbot.addWidget(dialog)
+    top = dialog.tree.topLevelItem(0)
+    assert top is not None
+    rows = [top.child(i) for i in range(top.childCount())]
+    assert [r.text(0) for r in rows] == [
+        "1 merged into the papers they match",
+        "1 already in the library, unchanged",
+    ]
+    assert rows[0].child(0).text(0) == (
+        "#1  Attention Is All You Need — added authors, year, tag transformers"
+    )
+    assert rows[1].child(0).text(0) == "#2  Deep Learning"
