@@ -63,8 +63,10 @@ bench: $(STAMP)
 	$(PY) -m compileall -q readinglist
 	$(PY) -m readinglist.bench $(BENCH_ARGS)
 
+# Builds a library of 10,000 papers (a few seconds), then shoots the window
+# (1440x880, on a screen larger than it) into resources/screenshots.
 screenshots: $(STAMP) system-deps
-	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) -m readinglist.gui.screenshots resources/screenshots
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) -m readinglist.gui.screenshots resources/screenshots
 
 package: $(STAMP)
 	$(MAKE) -C packaging

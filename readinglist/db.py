@@ -110,6 +110,13 @@ class Paper(Base):
     )
 
 
+# The feed order (newest import first, each in its file's order: batch_id
+# DESC, id ASC) read straight from an index: with ix_papers_trashed_batch
+# SQLite sorted a whole import to list its first page (~18 ms for an import
+# of 100,000 papers).
+_FEED_INDEX = Index("ix_papers_trashed_feed", Paper.trashed_at, Paper.batch_id.desc(), Paper.id)
+
+
 class Tag(Base):
     """A user tag with an optional colour (``#rrggbb``)."""
 
@@ -219,6 +226,12 @@ def _v4_people_and_fields(conn: Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE papers ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
 
+def _v5_feed_index(conn: Connection) -> None:
+    # The default order (feed position) needs its own index at 100,000 papers.
+    _FEED_INDEX.create(conn, checkfirst=True)
+    conn.exec_driver_sql("ANALYZE ix_papers_trashed_feed")
+
+
 # Ordered steps: MIGRATIONS[n] brings a version-n database to version n+1.
 # A new library runs them all: step 1 creates today's tables, so later steps
 # must be harmless on a database that already has what they add.
@@ -227,6 +240,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _v2_batch_count_index,
     _v3_view_indexes,
     _v4_people_and_fields,
+    _v5_feed_index,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -36,8 +36,8 @@ from .core.index_sync import (
 from .core.progress import Cancelled, Progress
 from .core.query import Query
 from .core.reads import Reads
-from .core.tags import TagInfo, Tags
-from .core.views import BatchInfo, SavedSearchInfo, Views, recent_cutoff
+from .core.tags import TagInfo, Tags, TagSnapshot
+from .core.views import BatchInfo, SavedSearchInfo, Views, recent_cutoff, view_counts
 from .core.writes import Change, UnitOfWork
 from .db import Database
 from .records import PaperData, ParseResult
@@ -341,6 +341,12 @@ class Library:
         self.snapshot_before("delete-tag")
         self.tags_service.delete(name)
 
+    def tag_snapshot(self, name: str) -> TagSnapshot:
+        return self.tags_service.snapshot(name)
+
+    def restore_tags(self, snapshots: Sequence[TagSnapshot]) -> list[int]:
+        return self.tags_service.restore(snapshots)
+
     # --- backups ---------------------------------------------------------------
 
     def backup(self, progress: Progress | None = None) -> Snapshot:
@@ -374,6 +380,12 @@ class Library:
 
     def recent_cutoff(self) -> datetime:
         return recent_cutoff()
+
+    def batch_ids(self, batch_id: int) -> list[int]:
+        return self.views.batch_ids(batch_id)
+
+    def view_counts(self) -> dict[str, int]:
+        return view_counts(self.reads)
 
     # --- export ----------------------------------------------------------------
 

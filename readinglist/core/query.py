@@ -4,7 +4,8 @@ Both clients build what they show through :func:`compose`: the view chosen
 (a sidebar entry, or ``--trash`` on the command line), the words typed, the
 quick filters (tag, starred, unread) and the sort the user picked.  The
 default sort lives here once, in :func:`effective_sort`: best match first
-while searching, else the column the user chose, else newest first.
+while searching, else the column the user chose, else the feed position
+(the newest import first, each import in its file's order).
 """
 
 from __future__ import annotations
@@ -17,10 +18,20 @@ from datetime import datetime
 from typing import Any, Literal
 
 SortKey = Literal[
-    "relevance", "added", "title", "authors", "year", "starred", "read", "citekey", "updated"
+    "relevance",
+    "feed",
+    "added",
+    "title",
+    "authors",
+    "year",
+    "starred",
+    "read",
+    "citekey",
+    "updated",
 ]
 SORT_KEYS: tuple[str, ...] = (
     "relevance",
+    "feed",
     "added",
     "title",
     "authors",
@@ -39,7 +50,9 @@ class Query:
     ``text`` uses the index's syntax (``title:mamba``, ``tag:to-read``,
     phrases, ``distill*``, AND/OR/NOT).  ``tags`` must all be present.
     ``starred``/``read`` of ``None`` mean "either".  ``sort="relevance"`` only
-    differs from "added" when there is search text.
+    differs from the default, "feed", when there is search text.  ``"feed"``
+    descending is the feed position: the newest import first, each import's
+    papers in the order its file listed them (ascending reverses both).
     """
 
     text: str = ""
@@ -80,11 +93,14 @@ class Query:
         return cls(**known)
 
 
-# The sort when the user has chosen none and there is no search text.
-DEFAULT_SORT = "added"
+# The sort when the user has chosen none and there is no search text: the
+# feed position, so a page imported reads as it did on the page (its first
+# paper first) while the newest import stays on top.  "added" alone (newest
+# first, ties newest id first) listed each import's papers last to first.
+DEFAULT_SORT = "feed"
 # Sorts whose natural first direction is high-to-low (newest, best, starred
 # first); the others read A to Z first.
-DESCENDING_FIRST = frozenset({"relevance", "added", "updated", "year", "starred"})
+DESCENDING_FIRST = frozenset({"relevance", "feed", "added", "updated", "year", "starred"})
 
 
 def first_direction(key: str) -> bool:
@@ -98,7 +114,8 @@ def effective_sort(text: str, key: str | None, descending: bool = True) -> tuple
     *key* is what the user chose (a column, or ``None`` for "no choice").
     While searching with no choice, the best matches come first; with no
     search and no choice (or a relevance choice, which means nothing without
-    text), the newest papers come first.
+    text), the feed position: the newest import first, each import in the
+    order of its file.
     """
     if key is None or key not in SORT_KEYS:
         return ("relevance", True) if text.strip() else (DEFAULT_SORT, True)

@@ -4,6 +4,11 @@ A tag name is trimmed and its inner white space collapsed; tags compare
 case-insensitively and keep the first spelling they were created with.
 Every change goes through the unit of work, so the index (which holds each
 paper's tags) follows.
+
+Tag administration (rename, recolour, merge, delete) is undone exactly from
+a :class:`TagSnapshot` taken before: :meth:`Tags.restore` puts the tag back
+with its spelling, its colour and the very papers it was on, or removes a tag
+that did not exist then.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from ..db import Database, Paper, PaperTag, Tag
 from .reads import Reads, chunks
 from .writes import UnitOfWork
 
-__all__ = ["TagInfo", "Tags", "clean_tag", "parse_tag_list"]
+__all__ = ["TagInfo", "TagSnapshot", "Tags", "clean_tag", "parse_tag_list"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,20 @@ class TagInfo:
     name: str
     colour: str
     count: int
+
+
+@dataclass(frozen=True)
+class TagSnapshot:
+    """A tag as it was: its spelling, its colour and every paper it was on (trash included).
+
+    ``existed`` False records that there was no tag of that name: restoring
+    it removes the tag made since (the target a merge created).
+    """
+
+    name: str
+    colour: str
+    paper_ids: tuple[int, ...]
+    existed: bool = True
 
 
 def clean_tag(name: str) -> str:
@@ -199,3 +218,65 @@ class Tags:
             s.execute(delete(Tag).where(Tag.id == tid))
 
         self.uow.run("tags", ids, apply)
+
+    def snapshot(self, name: str) -> TagSnapshot:
+        """The tag *name* as it is now (``existed=False`` when there is none)."""
+        name = clean_tag(name)
+        with self.db.reader() as s:
+            tag = s.execute(
+                select(Tag.id, Tag.name, Tag.colour).where(Tag.name_lower == name.casefold())
+            ).first()
+            if tag is None:
+                return TagSnapshot(name, "", (), existed=False)
+            tid, spelling, colour = tag
+            links = s.scalars(
+                select(PaperTag.paper_id).where(PaperTag.tag_id == tid).order_by(PaperTag.paper_id)
+            )
+            return TagSnapshot(spelling, colour, tuple(links))
+
+    def restore(self, snapshots: Sequence[TagSnapshot]) -> list[int]:
+        """Put each tag back as its snapshot has it; return the papers whose tags changed.
+
+        A tag that existed gets its spelling, colour and exactly its papers
+        back (created again if it is gone); one that did not is removed.
+        Papers purged since are left out.  One transaction for them all, so
+        undoing a merge shows no moment with half the tags back.
+        """
+        lows = [snap.name.casefold() for snap in snapshots]
+        with self.db.reader() as s:
+            tag_ids = list(s.scalars(select(Tag.id).where(Tag.name_lower.in_(lows))))
+            touched = set(_tagged(s, tag_ids)) if tag_ids else set()
+        touched.update(i for snap in snapshots for i in snap.paper_ids)
+        ids = self.reads.existing_ids(sorted(touched))
+
+        def apply(s: Session, ids: list[int]) -> None:
+            alive = set(ids)
+            for snap in snapshots:
+                _put_back(s, snap, alive)
+
+        return self.uow.run("tags", ids, apply)
+
+
+def _put_back(s: Session, snap: TagSnapshot, alive: set[int]) -> None:
+    """Make the tag of *snap* what it was, on the papers of *alive* (inside a transaction)."""
+    low = snap.name.casefold()
+    tid = s.scalar(select(Tag.id).where(Tag.name_lower == low))
+    if not snap.existed:
+        if tid is not None:
+            s.execute(delete(PaperTag).where(PaperTag.tag_id == tid))
+            s.execute(delete(Tag).where(Tag.id == tid))
+        return
+    if tid is None:
+        tag = Tag(name=snap.name, name_lower=low, colour=snap.colour)
+        s.add(tag)
+        s.flush()
+        tid = tag.id
+    else:
+        s.execute(update(Tag).where(Tag.id == tid).values(name=snap.name, colour=snap.colour))
+    have = set(s.scalars(select(PaperTag.paper_id).where(PaperTag.tag_id == tid)))
+    wanted = {i for i in snap.paper_ids if i in alive}
+    for chunk in chunks(sorted(have - wanted)):
+        s.execute(delete(PaperTag).where(PaperTag.tag_id == tid, PaperTag.paper_id.in_(chunk)))
+    rows = [{"paper_id": p, "tag_id": tid} for p in sorted(wanted - have)]
+    if rows:
+        s.execute(insert(PaperTag), rows)

@@ -10,13 +10,14 @@ own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar, QWidget
 
+from ..core.links import LinkKind
 from .icons import icon
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
 #: The View → Sort by entries: (Query.sort key, menu text), in menu order.
 SORT_CHOICES: tuple[tuple[str, str], ...] = (
     ("relevance", "&Relevance"),
+    ("feed", "&Feed position"),
     ("title", "&Title"),
     ("authors", "&Authors"),
     ("year", "&Year"),
@@ -92,18 +94,18 @@ class Actions(QObject):
         self.read = a("Mark &read / unread", e.toggle_read, "R", "read", "Mark read or unread (R)")
         self.tag = a("&Tag…", e.tag_dialog, "T", "tag", "Add tags (T)")
         self.untag = a("Remove ta&g…", e.untag_dialog, "Shift+T")
-        self.note = a("Edit &note", w.detail.focus_note, "Return", "note")
+        # N, like S/R/T: a letter of the list, leaving Enter to open the paper
+        # (as in Zotero and every file manager) and F2 to a rename/edit of the title.
+        self.note = a("Edit &note", w.detail.focus_note, "N", "note", "Write in the note (N)")
         self.delete = a(
             "&Delete",
-            e.delete_selected,
+            w.delete_selected,
             QKeySequence.StandardKey.Delete,
             "trash",
             "Move to the trash",
         )
-        self.restore = a("Res&tore from trash", e.restore_selected, None, "restore")
-        self.open_pdf = a(
-            "Open &PDF", w.detail.open_pdf, "Ctrl+Shift+O", "note", "Open the attached PDF"
-        )
+        self.restore = a("Res&tore from trash", w.restore_selected, None, "restore")
+        self._build_open_actions()
         self.fill_metadata = a(
             "&Fill metadata",
             w.fill.fill_chosen,
@@ -122,6 +124,16 @@ class Actions(QObject):
         self.empty_trash = a("Empty tras&h…", e.empty_trash)
         self.rebuild = a("Re&build search index", w.index_jobs.rebuild)
         self.about = a("&About Reading List", w.about)
+        self.search_help = a(
+            "&Search syntax",
+            w.help.show_search_syntax,
+            QKeySequence.StandardKey.HelpContents,
+            "search",
+            "What the search field understands, with examples",
+        )
+        self.shortcuts_help = a(
+            "&Keyboard shortcuts", w.help.show_shortcuts, None, None, "Every command's keys"
+        )
         # Checkable: ``triggered`` carries the new state (setChecked on restore sends nothing).
         self.only_starred = QAction(icon("star-filled"), "Starred only", w, checkable=True)
         self.only_starred.triggered.connect(s.set_starred_only)
@@ -138,6 +150,47 @@ class Actions(QObject):
         ):
             act.setIconText(text)
         self._scope_to_widgets()
+
+    def _build_open_actions(self) -> None:
+        w = self._window
+        a = self._action
+        # Enter (both keys) and a double-click open the paper's best link: the
+        # core's rule, readinglist.core.links.best_link.
+        self.open_best = a(
+            "&Open",
+            w.open_paper,
+            "Return",
+            "link",
+            "Open the paper: its PDF, else its arXiv page, DOI or web page (Enter)",
+        )
+        self.open_best.setShortcuts([QKeySequence("Return"), QKeySequence("Enter")])
+        self.open_pdf = a(
+            "Open &PDF",
+            lambda: w.open_paper(LinkKind.PDF),
+            "Ctrl+Shift+O",
+            "note",
+            "Open the attached PDF",
+        )
+        self.open_arxiv = a("Open &arXiv page", lambda: w.open_paper(LinkKind.ARXIV), None, "link")
+        self.open_doi = a("Open &DOI", lambda: w.open_paper(LinkKind.DOI), None, "link")
+        self.open_web = a("Open &URL", lambda: w.open_paper(LinkKind.URL), None, "link")
+        #: The Open command of each kind of link, in the core's order of preference.
+        self.open_links: dict[LinkKind, QAction] = {
+            LinkKind.PDF: self.open_pdf,
+            LinkKind.ARXIV: self.open_arxiv,
+            LinkKind.DOI: self.open_doi,
+            LinkKind.URL: self.open_web,
+        }
+
+    def show_links(self, kinds: Collection[LinkKind], *, has_paper: bool) -> None:
+        """Enable the Open … command of each kind of link the current paper has.
+
+        Open itself works on any current paper: with nothing to open, Enter
+        says so in the status bar rather than doing nothing.
+        """
+        self.open_best.setEnabled(has_paper)
+        for kind, action in self.open_links.items():
+            action.setEnabled(kind in kinds)
 
     def _action(
         self,
@@ -170,6 +223,7 @@ class Actions(QObject):
             action.triggered.connect(lambda _checked=False, k=key: s.choose_sort(k))
             self.sort_actions[key] = action
         self.sort_actions["relevance"].setStatusTip("Best match first (while there is search text)")
+        self.sort_actions["feed"].setStatusTip("Newest import first, each in its file's order")
         self.direction_group = QActionGroup(w)
         self.sort_ascending = QAction("As&cending", self.direction_group, checkable=True)
         self.sort_ascending.triggered.connect(lambda _checked=False: s.set_descending(False))
@@ -201,6 +255,7 @@ class Actions(QObject):
             self.tag,
             self.untag,
             self.note,
+            self.open_best,
             self.delete,
             self.copy_bibtex,
             self.select_all,
@@ -251,7 +306,9 @@ class Actions(QObject):
                     self.untag,
                     self.note,
                     None,
-                    self.open_pdf,
+                    self.open_best,
+                    *self.open_links.values(),
+                    None,
                     self.fill_metadata,
                     None,
                     self.delete,
@@ -261,7 +318,7 @@ class Actions(QObject):
             ),
             ("&View", [self.only_starred, self.only_unread]),
             ("&Tools", [self.find_duplicates, None, self.rebuild]),
-            ("&Help", [self.about]),
+            ("&Help", [self.search_help, self.shortcuts_help, None, self.about]),
         ]
         for title, entries in menus:
             menu = bar.addMenu(title)
@@ -291,9 +348,17 @@ class Actions(QObject):
         return toolbar
 
     def table_menu(self, in_trash: bool) -> QMenu:
-        """The context menu of selected papers (restore only, in the trash)."""
+        """The context menu of selected papers (opening and restore only, in the trash).
+
+        It starts with Open and an Open … entry for each kind of link the
+        current paper has (none for the kinds it lacks).
+        """
         e = self._window.edits
         menu = QMenu(self._window)
+        opens = [a for a in self.open_links.values() if a.isEnabled()]
+        if opens:
+            _fill(menu, [self.open_best, *opens, None])
+            menu.setDefaultAction(self.open_best)
         if in_trash:
             menu.addAction(self.restore)
             return menu
@@ -308,7 +373,6 @@ class Actions(QObject):
                 self.tag,
                 self.untag,
                 None,
-                self.open_pdf,
                 self.fill_metadata,
                 None,
                 self.copy_bibtex,

@@ -2,6 +2,13 @@
 
 The commands hold ids and the previous values, never widgets, so undo works
 whatever the view shows by then.
+
+The tag list's administration (rename, recolour, merge, delete) is undone
+from snapshots (:class:`~readinglist.core.tags.TagSnapshot`) taken before
+it: the tags come back with their spelling, colour and papers.  These commands are
+pushed once done (a merge or delete runs in the background after a backup,
+a rename may be refused), so their first :meth:`~QUndoCommand.redo` does
+nothing; later redos do it again, without another backup.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from collections.abc import Sequence
 
 from PySide6.QtGui import QUndoCommand
 
-from ..core.tags import parse_tag_list
+from ..core.tags import TagSnapshot, parse_tag_list
 from ..library import Library
 
 
@@ -155,3 +162,96 @@ class NoteCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.lib.set_note(self.pid, self.old)
+
+
+class _DoneTagCommand(QUndoCommand):
+    """A tag administration step already done when pushed: the first redo is skipped."""
+
+    def __init__(self, text: str, lib: Library) -> None:
+        super().__init__(text)
+        self.lib = lib
+        self._done = True
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False  # Pushed after doing it: nothing to do yet.
+            return
+        self.do()
+
+    def do(self) -> None:
+        """Do the step again (a redo after an undo)."""
+        raise NotImplementedError
+
+
+class RenameTagCommand(_DoneTagCommand):
+    """Rename a tag; onto an existing tag's name it is a merge, undone from *before*.
+
+    *before* are the snapshots of both names taken before the rename.
+    """
+
+    def __init__(self, lib: Library, before: Sequence[TagSnapshot], new: str) -> None:
+        old, target = before
+        super().__init__(f"Rename tag {old.name} to {new}", lib)
+        self.old, self.new, self.before = old.name, new, list(before)
+        # Another tag of that name: the rename merged the two (a case-only
+        # change of one tag's spelling finds the tag itself, and is a rename).
+        self.merged = target.existed and target.name.casefold() != old.name.casefold()
+
+    def do(self) -> None:
+        self.lib.rename_tag(self.old, self.new)
+
+    def undo(self) -> None:
+        if self.merged:
+            self.lib.restore_tags(self.before)
+        else:
+            self.lib.rename_tag(self.new, self.old)
+
+
+class RecolourTagCommand(_DoneTagCommand):
+    """Change a tag's colour (undo puts the old one back)."""
+
+    def __init__(self, lib: Library, name: str, old: str, new: str) -> None:
+        super().__init__(f"Change the colour of tag {name}", lib)
+        self.name, self.old, self.new = name, old, new
+
+    def do(self) -> None:
+        self.lib.set_tag_colour(self.name, self.new)
+
+    def undo(self) -> None:
+        self.lib.set_tag_colour(self.name, self.old)
+
+
+class MergeTagsCommand(_DoneTagCommand):
+    """Merge tags into one; undo brings the sources back with their colours and papers.
+
+    *before* holds the snapshots of the sources and of the target, so undo
+    also takes the target off the papers that only got it by the merge.
+    """
+
+    def __init__(
+        self, lib: Library, sources: Sequence[str], target: str, before: Sequence[TagSnapshot]
+    ) -> None:
+        super().__init__(f"Merge tag {', '.join(sources)} into {target}", lib)
+        self.sources, self.target, self.before = list(sources), target, list(before)
+
+    def do(self) -> None:
+        # The backup was taken before the first merge; the stack keeps this one.
+        self.lib.tags_service.merge(self.sources, self.target)
+
+    def undo(self) -> None:
+        self.lib.restore_tags(self.before)
+
+
+class DeleteTagCommand(_DoneTagCommand):
+    """Delete a tag; undo recreates it with its colour on the same papers."""
+
+    def __init__(self, lib: Library, before: TagSnapshot) -> None:
+        super().__init__(f"Delete tag {before.name}", lib)
+        self.before = before
+
+    def do(self) -> None:
+        # The backup was taken before the first delete; the stack keeps this one.
+        self.lib.tags_service.delete(self.before.name)
+
+    def undo(self) -> None:
+        self.lib.restore_tags([self.before])

@@ -1,12 +1,16 @@
 """The detail pane: everything about the current paper, on the right of the window.
 
 Like Zotero's item pane it shows the title, authors, bibliographic line,
-links, tags, citation key, abstract and the user's Markdown note, and lets
-the user star, mark read, tag, re-key and annotate the paper.
+links, tags, citation key, abstract and the user's Markdown note (edited as
+text, or shown rendered by :class:`~readinglist.gui.markdown_view.NotePreview`),
+and lets the user star, mark read, tag, re-key and annotate the paper.
+With several papers selected it shows :meth:`DetailPane.show_selection`
+instead: how many, the tags they share, and edits that apply to all of them.
 
 The pane never touches the library.  Every edit leaves as a signal carrying
-the paper id, and the main window turns it into an undoable command; the
-window then calls :meth:`DetailPane.show_paper` again with the new snapshot.
+the paper id (or ids), and the main window turns it into an undoable
+command; the window then calls :meth:`DetailPane.show_paper` (or
+:meth:`DetailPane.show_selection`) again with the new snapshot.
 
 Safety: titles, abstracts and links come from files and web pages, so they
 are never interpreted as HTML.  Text goes in through
@@ -22,8 +26,7 @@ from __future__ import annotations
 
 import html
 import math
-import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from PySide6.QtCore import (
     QEvent,
@@ -52,6 +55,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -73,6 +77,7 @@ from ..records import PaperData
 from ..search import SearchResult, highlight_spans
 from .icons import icon
 from .links import SAFE_SCHEMES, is_safe_url, open_file, open_url
+from .markdown_view import NotePreview
 
 __all__ = [
     "EMPTY_TEXT",
@@ -101,6 +106,10 @@ _MAX_LINK_CHARS = 64
 
 NOTE_PLACEHOLDER = "Write a note in Markdown — saved automatically"
 EMPTY_TEXT = "Select a paper to see its details"
+# Titles listed in the multi-selection pane before "… and N more".
+_MAX_SELECTION_TITLES = 8
+# Room kept above the note's header and below the editor when scrolling to it.
+_NOTE_SCROLL_MARGIN = 12
 
 
 def paper_links(paper: PaperData) -> list[str]:
@@ -387,6 +396,12 @@ class DetailPane(QWidget):
     tagsChanged = Signal(int, list)
     noteChanged = Signal(int, str)
     citekeyChanged = Signal(int, str)
+    #: Several papers selected: (ids, "starred" or "read", value) for all of them.
+    selectionFlagChanged = Signal(list, str, bool)
+    #: Several papers selected: (ids, tag names) to add to every one of them.
+    selectionTagsAdded = Signal(list, list)
+    #: Several papers selected: (ids, tag names) to take off every one of them.
+    selectionTagsRemoved = Signal(list, list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -402,6 +417,11 @@ class DetailPane(QWidget):
         # Bumped by every show_paper, to notice a nested call (see show_paper).
         self._generation = 0
         self._chip_tags: tuple[str, ...] | None = None
+        # Tag colours by casefolded name ("" or absent: no colour chosen).
+        self._tag_colours: dict[str, str] = {}
+        # The papers of the multi-selection shown, [] when showing one paper.
+        self._selection: list[PaperData] = []
+        self._common_tags: list[str] = []
 
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)
@@ -427,6 +447,7 @@ class DetailPane(QWidget):
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._stack.addWidget(self._scroll)
         self._build_content()
+        self._build_selection_page()
         self._apply_fonts()
         self._apply_colours()
         self.show_paper(None)
@@ -516,12 +537,22 @@ class DetailPane(QWidget):
 
         note_header = QHBoxLayout()
         note_header.setContentsMargins(0, 0, 0, 0)
-        note_header.addWidget(self._header("Note"))
+        self._note_header = self._header("Note")
+        self._note_header.setObjectName("noteHeader")
+        note_header.addWidget(self._note_header)
         note_header.addStretch(1)
         self._note_status = QLabel()
         self._note_status.setObjectName("noteStatus")
         self._note_status.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         note_header.addWidget(self._note_status, 0, Qt.AlignmentFlag.AlignBottom)
+        # A button, not a flat word: it must read as something to click.
+        self._note_mode = QToolButton()
+        self._note_mode.setObjectName("notePreviewButton")
+        self._note_mode.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._note_mode.clicked.connect(
+            lambda _checked=False: self.set_note_preview(not self.note_preview_shown())
+        )
+        note_header.addWidget(self._note_mode, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(note_header)
         self._note = QPlainTextEdit()
         self._note.setObjectName("noteEdit")
@@ -531,6 +562,11 @@ class DetailPane(QWidget):
         self._note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._note.textChanged.connect(self._on_note_edited)
         layout.addWidget(self._note, 1)
+        self._preview = NotePreview()
+        self._preview.editRequested.connect(self.focus_note)
+        self._preview.hide()
+        layout.addWidget(self._preview)
+        self._show_note_mode(False)
 
         layout.addWidget(self._header("Citation key"))
         self._citekey = QLineEdit()
@@ -543,10 +579,97 @@ class DetailPane(QWidget):
         self._citekey_error = self._plain_label("citekeyError")
         self._citekey_error.hide()
         layout.addWidget(self._citekey_error)
+        # Takes the slack while the note is shown rendered (the editor takes it
+        # otherwise, having the only non-zero stretch): the sections stay together.
+        layout.addStretch(0)
 
         # Only now: events start arriving as soon as a filter is installed.
         for watched in (self._tag_edit, self._note, self._citekey):
             watched.installEventFilter(self)
+
+    def _build_selection_page(self) -> None:
+        """The page shown for several papers: a count, bulk edits and shared tags."""
+        self._selection_scroll = QScrollArea()
+        self._selection_scroll.setObjectName("selectionPane")
+        self._selection_scroll.setWidgetResizable(True)
+        self._selection_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._selection_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._stack.addWidget(self._selection_scroll)
+        content = QWidget()
+        self._selection_scroll.setWidget(content)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(16, 14, 16, 16)
+        layout.setSpacing(6)
+
+        self._selection_title = self._plain_label("selectionTitle")
+        layout.addWidget(self._selection_title)
+        self._selection_summary = self._plain_label("selectionSummary")
+        self._selection_summary.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self._selection_summary)
+        self._selection_trashed = self._plain_label("selectionTrashed")
+        self._selection_trashed.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self._selection_trashed)
+
+        # Two by two: four buttons do not fit a narrow pane on one line, and a
+        # pair per line keeps each "do" next to its "undo".
+        self._bulk_buttons = QWidget()
+        self._bulk_buttons.setObjectName("bulkButtons")
+        buttons = QGridLayout(self._bulk_buttons)
+        buttons.setContentsMargins(0, 6, 0, 2)
+        buttons.setHorizontalSpacing(6)
+        buttons.setVerticalSpacing(2)
+        buttons.setColumnStretch(2, 1)
+        self._star_all = self._bulk_button("starAllButton", "Star all", "star-filled")
+        self._unstar_all = self._bulk_button("unstarAllButton", "Unstar all", "star")
+        self._read_all = self._bulk_button("readAllButton", "Mark all read", "read")
+        self._unread_all = self._bulk_button("unreadAllButton", "Mark all unread", "unread")
+        for index, (button, flag, value) in enumerate(
+            (
+                (self._star_all, "starred", True),
+                (self._unstar_all, "starred", False),
+                (self._read_all, "read", True),
+                (self._unread_all, "read", False),
+            )
+        ):
+            button.clicked.connect(
+                lambda _checked=False, f=flag, v=value: self._send_selection_flag(f, v)
+            )
+            buttons.addWidget(button, index // 2, index % 2)
+        layout.addWidget(self._bulk_buttons)
+
+        layout.addWidget(self._header("Tags in common"))
+        self._selection_chips = QWidget()
+        self._selection_chips.setObjectName("selectionChips")
+        self._selection_chips_layout = _FlowLayout(self._selection_chips, spacing=5)
+        layout.addWidget(self._selection_chips)
+        self._no_common_tags = self._plain_label("noCommonTags")
+        self._no_common_tags.setText("No tag is on all of them.")
+        self._no_common_tags.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        layout.addWidget(self._no_common_tags)
+        self._selection_tag_edit = _TagEdit()
+        self._selection_tag_edit.setObjectName("selectionTagEdit")
+        self._selection_tag_edit.setAccessibleName("Add tags to all selected papers")
+        self._selection_tag_edit.setClearButtonEnabled(True)
+        self._selection_tag_edit.editingFinished.connect(self._commit_selection_tags)
+        layout.addWidget(self._selection_tag_edit)
+
+        layout.addWidget(self._header("Selected"))
+        self._selection_titles = self._plain_label("selectionTitles")
+        layout.addWidget(self._selection_titles)
+        layout.addStretch(1)
+        self._selection_tag_edit.installEventFilter(self)
+
+    def _bulk_button(self, name: str, text: str, icon_name: str) -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setText(text)
+        button.setProperty("iconName", icon_name)
+        button.setAutoRaise(True)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        button.setIconSize(QSize(18, 18))
+        button.setToolTip(f"{text} of the selected papers")
+        return button
 
     @staticmethod
     def _plain_label(name: str) -> QLabel:
@@ -589,6 +712,7 @@ class DetailPane(QWidget):
             title.setPixelSize(round(base.pixelSize() * 1.35))
         title.setWeight(QFont.Weight.Bold)
         self._title.setFont(title)
+        self._selection_title.setFont(title)
         header = QFont(base)
         header.setWeight(QFont.Weight.DemiBold)
         header.setCapitalization(QFont.Capitalization.AllUppercase)
@@ -603,11 +727,14 @@ class DetailPane(QWidget):
         """Refresh everything drawn with colours computed from the palette."""
         self._update_toggle_looks()
         self._pdf.setIcon(icon("note"))  # a document; recoloured for the palette
+        for button in (self._star_all, self._unstar_all, self._read_all, self._unread_all):
+            button.setIcon(icon(str(button.property("iconName"))))
         dark = _is_dark(self.palette())
         error = "#f28b82" if dark else "#c5221f"
         self._citekey_error.setStyleSheet(f"color: {error};")
         self._chip_tags = None
         self._show_chips(self._known_tags)
+        self._show_selection_chips()
 
     def changeEvent(self, event: QEvent) -> None:
         # A dark/light switch or a new font arrives here; refresh what we
@@ -643,6 +770,8 @@ class DetailPane(QWidget):
         same = paper is not None and previous is not None and previous.id == paper.id
         self._paper = paper
         self._hits = hits
+        self._selection = []
+        self._common_tags = []
         if paper is None:
             self._known_tags = []
             self._known_citekey = ""
@@ -697,19 +826,146 @@ class DetailPane(QWidget):
             self._scroll.verticalScrollBar().setValue(0)
         self._stack.setCurrentWidget(self._scroll)
 
+    def show_selection(self, papers: Sequence[PaperData]) -> None:
+        """Show several selected *papers*: their count, shared tags and bulk edits.
+
+        No field of any one paper can be edited here; the edits apply to all
+        of them and leave as the ``selection…`` signals.  One paper is shown
+        as by :meth:`show_paper`, none as the empty state.  A pending note
+        edit of the paper shown before is saved first.
+        """
+        if len(papers) <= 1:
+            self.show_paper(papers[0] if papers else None, self._hits)
+            return
+        self._generation += 1
+        # Unlike show_paper, go on after a nested call: the selection is newer.
+        self.flush_note()
+        same = [p.id for p in papers] == self.selection_ids()
+        self._paper = None
+        self._known_tags = []
+        self._known_citekey = ""
+        self._load_note("")
+        self._selection = list(papers)
+        n = len(papers)
+        self._selection_title.setText(f"{n:,} papers selected")
+        starred = sum(p.starred for p in papers)
+        read = sum(p.read for p in papers)
+        self._selection_summary.setText(f"{starred:,} starred · {read:,} read")
+        trashed = any(p.trashed for p in papers)
+        self._selection_trashed.setText(
+            "These papers are in the trash."
+            if all(p.trashed for p in papers)
+            else "Some of these papers are in the trash."
+        )
+        self._selection_trashed.setVisible(trashed)
+        # Papers in the trash are restored, not edited (as the toolbar has it).
+        self._star_all.setEnabled(not trashed and starred < n)
+        self._unstar_all.setEnabled(not trashed and starred > 0)
+        self._read_all.setEnabled(not trashed and read < n)
+        self._unread_all.setEnabled(not trashed and read > 0)
+        self._selection_tag_edit.setEnabled(not trashed)
+        self._selection_tag_edit.setPlaceholderText(
+            f"Add tags to all {n:,} papers, separated by commas"
+        )
+        common = {t.casefold() for t in papers[0].tags}
+        for paper in papers[1:]:
+            common &= {t.casefold() for t in paper.tags}
+        self._common_tags = [t for t in papers[0].tags if t.casefold() in common]
+        self._show_selection_chips()
+        titles = [" ".join(p.title.split()) or "Untitled" for p in papers]
+        lines = [f"• {t}" for t in titles[:_MAX_SELECTION_TITLES]]
+        if n > _MAX_SELECTION_TITLES:
+            lines.append(f"… and {n - _MAX_SELECTION_TITLES:,} more")
+        self._selection_titles.setText("\n".join(lines))
+        if not same:
+            self._selection_tag_edit.clear()
+            self._selection_scroll.verticalScrollBar().setValue(0)
+        self._stack.setCurrentWidget(self._selection_scroll)
+
+    def selection_ids(self) -> list[int]:
+        """Return the ids of the papers shown by :meth:`show_selection` ([] if none)."""
+        return [p.id for p in self._selection]
+
     def set_tag_completions(self, names: list[str]) -> None:
         """Offer *names* (all tags in the library) when typing tags."""
         self._tag_edit.set_names(names)
+        self._selection_tag_edit.set_names(names)
+
+    def set_tag_colours(self, colours: Mapping[str, str]) -> None:
+        """Draw the chip of each tag in *colours* (name → "#rrggbb") in that colour."""
+        known = {name.casefold(): colour for name, colour in colours.items() if colour}
+        if known == self._tag_colours:
+            return
+        self._tag_colours = known
+        self._chip_tags = None
+        self._show_chips(self._known_tags)
+        self._show_selection_chips()
+
+    def set_note_preview(self, on: bool) -> None:
+        """Show the note rendered from Markdown (*on*) or its editor (off).
+
+        The choice stays as the user moves between papers; Edit note
+        (:meth:`focus_note`) always comes back to the editor.
+        """
+        if on == self.note_preview_shown():
+            return
+        if on:
+            # Leaving the editor: save what was typed, as leaving it by Tab does.
+            self.flush_note()
+            self._preview.set_markdown(self._note.toPlainText())
+        self._show_note_mode(on)
+
+    def note_preview_shown(self) -> bool:
+        """Return True while the note is shown rendered rather than as text."""
+        return not self._preview.isHidden()
+
+    def _show_note_mode(self, preview: bool) -> None:
+        had_focus = self._note.hasFocus()
+        self._preview.setVisible(preview)
+        self._note.setVisible(not preview)
+        self._note_mode.setText("Edit" if preview else "Preview")
+        self._note_mode.setToolTip(
+            "Edit the note as Markdown text" if preview else "Show the note rendered"
+        )
+        if had_focus and preview:
+            # The hidden editor had the focus: keep it on the switch just used.
+            self._note_mode.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def focus_note(self) -> None:
         """Move the keyboard focus to the note editor, scrolling it into view."""
         if self._paper is None:
             return
-        self._scroll.ensureWidgetVisible(self._note)
+        self.set_note_preview(False)
+        self._scroll_note_into_view()
         if not self._note.hasFocus():
             # Coming from the list, the user most likely wants to add to the note.
             self._note.moveCursor(QTextCursor.MoveOperation.End)
         self._note.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _scroll_note_into_view(self) -> None:
+        """Scroll so the note's header and as much of its editor as fits are in view.
+
+        ``QScrollArea.ensureWidgetVisible`` would only bring the text cursor
+        into view (a sliver of the editor), and with the geometry from before
+        the last :meth:`show_paper`, which lays out later.
+        """
+        content = self._scroll.widget()
+        if content is None:
+            return
+        layout = content.layout()
+        if layout is not None:
+            layout.activate()
+        # Resizes the content to its new layout now rather than on the next event.
+        self._scroll.setWidgetResizable(True)
+        top = self._note_header.mapTo(content, QPoint(0, 0)).y() - _NOTE_SCROLL_MARGIN
+        bottom = self._note.mapTo(content, QPoint(0, self._note.height())).y()
+        bottom += _NOTE_SCROLL_MARGIN
+        bar = self._scroll.verticalScrollBar()
+        height = self._scroll.viewport().height()
+        if bottom - top > height or top < bar.value():
+            bar.setValue(max(0, top))  # The header and the editor's first lines.
+        elif bottom > bar.value() + height:
+            bar.setValue(bottom - height)
 
     def flush_note(self) -> None:
         """Send a pending note edit now (on paper change, focus loss and quit)."""
@@ -798,7 +1054,18 @@ class DetailPane(QWidget):
         if self._chip_tags == tuple(tags):
             return
         self._chip_tags = tuple(tags)
-        while (item := self._chips_layout.takeAt(0)) is not None:
+        self._fill_chips(self._chips, self._chips_layout, tags, self._remove_tag)
+
+    def _fill_chips(
+        self,
+        box: QWidget,
+        layout: _FlowLayout,
+        tags: Sequence[str],
+        remove: Callable[[str], None],
+        scope: str = "",
+    ) -> None:
+        """Put a removable chip per tag in *box*; a click calls *remove* with its name."""
+        while (item := layout.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:
                 # Later, not now: this may run inside the chip's own click.
@@ -806,18 +1073,18 @@ class DetailPane(QWidget):
                 widget.deleteLater()
         dark = _is_dark(self.palette())
         for name in tags:
-            chip = QToolButton(self._chips)
+            chip = QToolButton(box)
             chip.setText(f"{name}  ×")
-            chip.setToolTip(f"Remove the tag “{name}”")
+            chip.setToolTip(f"Remove the tag “{name}”{scope}")
             chip.setAccessibleName(f"Remove tag {name}")
             # Chips are created after the editors and would land at the end
             # of the Tab chain; the keyboard edits tags in the line edit.
             chip.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            chip.setStyleSheet(_chip_style(name, dark))
-            chip.clicked.connect(lambda _=False, n=name: self._remove_tag(n))
-            self._chips_layout.addWidget(chip)
+            chip.setStyleSheet(_chip_style(dark, self._tag_colours.get(name.casefold(), "")))
+            chip.clicked.connect(lambda _=False, n=name: remove(n))
+            layout.addWidget(chip)
             chip.show()
-        self._chips.setVisible(bool(tags))
+        box.setVisible(bool(tags))
 
     def _remove_tag(self, name: str) -> None:
         self._send_tags([t for t in self._known_tags if t != name])
@@ -839,6 +1106,46 @@ class DetailPane(QWidget):
         self._known_tags = tags
         self._show_chips(tags)
         self.tagsChanged.emit(self._paper.id, list(tags))
+
+    # --- several papers ---------------------------------------------------------------
+
+    def _show_selection_chips(self) -> None:
+        tags = self._common_tags
+        self._fill_chips(
+            self._selection_chips,
+            self._selection_chips_layout,
+            tags,
+            self._remove_selection_tag,
+            " from all selected papers",
+        )
+        trashed = any(p.trashed for p in self._selection)
+        for chip in self._selection_chips.findChildren(QToolButton):
+            chip.setEnabled(not trashed)
+        self._no_common_tags.setVisible(bool(self._selection) and not tags)
+
+    def _send_selection_flag(self, flag: str, value: bool) -> None:
+        ids = self.selection_ids()
+        if ids:
+            self.selectionFlagChanged.emit(ids, flag, value)
+
+    def _remove_selection_tag(self, name: str) -> None:
+        ids = self.selection_ids()
+        if not ids:
+            return
+        # Shown gone at once; the window's refresh confirms it.
+        self._common_tags = [t for t in self._common_tags if t != name]
+        self._show_selection_chips()
+        self.selectionTagsRemoved.emit(ids, [name])
+
+    def _commit_selection_tags(self) -> None:
+        edit = self._selection_tag_edit
+        if edit.completer_popup_visible():
+            return
+        tags = parse_tag_list(edit.text())
+        edit.clear()
+        ids = self.selection_ids()
+        if ids and tags:
+            self.selectionTagsAdded.emit(ids, tags)
 
     # --- citation key ----------------------------------------------------------------
 
@@ -867,6 +1174,8 @@ class DetailPane(QWidget):
         self._note_dirty = False
         self._saved_note = text
         self._note_status.clear()
+        if self.note_preview_shown():
+            self._preview.set_markdown(text)
 
     def _on_note_edited(self) -> None:
         if self._loading_note or self._paper is None:
@@ -887,6 +1196,12 @@ class DetailPane(QWidget):
             self._citekey.setText(self._known_citekey)
             self._clear_citekey_error()
             return True
+        if (
+            watched is self._selection_tag_edit
+            and not self._selection_tag_edit.completer_popup_visible()
+        ):
+            self._selection_tag_edit.clear()
+            return True
         return False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -902,20 +1217,52 @@ class DetailPane(QWidget):
         return super().eventFilter(watched, event)
 
 
-def _chip_style(name: str, dark: bool) -> str:
-    """Return the style sheet of a tag chip: a stable colour per tag name."""
-    hue = zlib.crc32(name.casefold().encode("utf-8")) % 360
-    if dark:
+def _luminance(colour: QColor) -> float:
+    """Return the WCAG relative luminance of *colour* (0 black … 1 white)."""
+
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(colour.redF())
+        + 0.7152 * channel(colour.greenF())
+        + 0.0722 * channel(colour.blueF())
+    )
+
+
+def _readable_on(back: QColor) -> QColor:
+    """Return black or white, whichever contrasts more with *back* (WCAG ratio)."""
+    lum = _luminance(back)
+    on_black = (lum + 0.05) / 0.05
+    on_white = 1.05 / (lum + 0.05)
+    return QColor("#000000") if on_black >= on_white else QColor("#ffffff")
+
+
+def _chip_style(dark: bool, colour: str = "") -> str:
+    """Return the style sheet of a tag chip.
+
+    A tag with a colour chosen in the sidebar is drawn in that colour (as its
+    dot there), with black or white text, whichever reads better on it.  A
+    tag without one is a neutral grey, as its hollow dot in the sidebar: a
+    colour of our choosing would look like one the user chose.
+    """
+    chosen = QColor(colour) if colour and QColor.isValidColorName(colour) else QColor()
+    if chosen.isValid():
+        back = chosen
+        text = _readable_on(back)
+        # A rim a shade off the fill keeps a pale chip visible on a pale pane.
+        border = back.lighter(140) if dark else back.darker(125)
+    elif dark:
         back, text, border = (
-            QColor.fromHsl(hue, 80, 62),
-            QColor.fromHsl(hue, 150, 215),
-            QColor.fromHsl(hue, 80, 90),
+            QColor.fromHsl(0, 0, 68),
+            QColor.fromHsl(0, 0, 225),
+            QColor.fromHsl(0, 0, 100),
         )
     else:
         back, text, border = (
-            QColor.fromHsl(hue, 170, 232),
-            QColor.fromHsl(hue, 150, 62),
-            QColor.fromHsl(hue, 120, 205),
+            QColor.fromHsl(0, 0, 236),
+            QColor.fromHsl(0, 0, 50),
+            QColor.fromHsl(0, 0, 205),
         )
     return (
         f"QToolButton {{ background-color: {back.name()}; color: {text.name()};"

@@ -12,7 +12,9 @@ Progress text comes from the core's :meth:`Progress.describe`, so the status
 bar and the command line word a stage the same way.  A job's failure is told
 as :func:`readinglist.gui.errors.classify` decides, the same rule as the
 app's exception hook: the environment's faults in one line, bugs with their
-traceback.
+traceback.  A job whose work returns although Cancel was pressed (too late:
+past an import's commit) is delivered as done, with
+:attr:`JobController.cancel_requested` set so its caller can say so.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ class JobController(QObject):
         self._shown = Progress()
         self._prefix = ""
         self._describe: Callable[[Progress], str] | None = None
+        # Set while a job's on_done runs if Cancel was pressed for it (see cancel_requested).
+        self._cancel_requested = False
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(220)
@@ -188,8 +192,14 @@ class JobController(QObject):
         self.cancel_button.setEnabled(True)
 
         def done(value: T) -> None:
+            # self._job is this job's handle: the next cannot start before this is delivered.
+            asked = self._job is not None and self._job.is_cancel_requested()
             self._end()
-            on_done(value)
+            self._cancel_requested = asked
+            try:
+                on_done(value)
+            finally:
+                self._cancel_requested = False
 
         def cancelled() -> None:
             self._end()
@@ -212,6 +222,18 @@ class JobController(QObject):
         )
         self.busyChanged.emit(True)
         return True
+
+    @property
+    def cancel_requested(self) -> bool:
+        """True while a job's *on_done* runs if Cancel was pressed for that job.
+
+        The work returned normally all the same: it had passed its point of
+        no return (an import's commit) or had already finished when the
+        cancel came, or it stopped early and returned what it had done.
+        *on_done* tells which and says so, rather than the Cancel being
+        silently ignored.  False at any other time.
+        """
+        return self._cancel_requested
 
     def cancel(self) -> None:
         """Ask the running job to stop at its next safe point."""

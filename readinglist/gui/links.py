@@ -14,6 +14,10 @@ user says otherwise:
 A paper's own attached PDF is different: the user chose that file when
 importing it, so :func:`open_file` opens it without the confirmation (after
 checking it is still there, and saying so when it is not).
+
+Which of a paper's links "Open" means (the PDF, else arXiv, DOI, the web
+page) is the core's rule (:mod:`readinglist.core.links`);
+:func:`open_paper_link` opens the one it chose, by the rules above.
 """
 
 from __future__ import annotations
@@ -24,7 +28,16 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-__all__ = ["CONFIRMED_SCHEMES", "SAFE_SCHEMES", "is_safe_url", "open_file", "open_url"]
+from ..core.links import PaperLink
+
+__all__ = [
+    "CONFIRMED_SCHEMES",
+    "SAFE_SCHEMES",
+    "is_safe_url",
+    "open_file",
+    "open_paper_link",
+    "open_url",
+]
 
 # The only URL schemes a link may open.
 SAFE_SCHEMES = frozenset({"http", "https", "file"})
@@ -75,6 +88,11 @@ def open_file(parent: QWidget | None, path: str) -> bool:
         box.open()
         return False
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(target.resolve())))
+
+
+def open_paper_link(parent: QWidget | None, link: PaperLink) -> bool:
+    """Open one of a paper's links: its attached file as :func:`open_file`, a page as a link."""
+    return open_file(parent, link.target) if link.is_file else open_url(parent, link.target)
 
 
 def _confirm_file(parent: QWidget | None, qurl: QUrl) -> bool:

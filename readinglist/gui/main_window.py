@@ -15,6 +15,7 @@ elsewhere:
 * :mod:`.edits` — undoable edits of papers;
 * :mod:`.sidebar` — the chosen view, tags and saved searches;
 * :mod:`.actions` — commands, menus, toolbar and context menu;
+* :mod:`.help` — Help → Search syntax and Keyboard shortcuts;
 * :mod:`.changes` — library change notices, coalesced on the GUI thread;
 * :mod:`.table` and :mod:`.widgets` — the table view and the small widgets.
 
@@ -27,6 +28,9 @@ this window and opens a new one.
 """
 
 from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -51,8 +55,10 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME
+from ..core.links import LINK_LABELS, LinkKind, best_link, link_of, paper_links
 from ..core.query import Query
 from ..library import ImportReport, Library
+from ..records import PaperData
 from ..search import SearchResult
 from .actions import Actions
 from .backups import BackupController
@@ -61,16 +67,23 @@ from .detail import DetailPane
 from .duplicates import DuplicatesController
 from .edits import EditController
 from .fill import FillController
+from .help import HelpPages
 from .icons import icon
 from .jobs import IndexJobs, JobController
-from .models import PaperTableModel
+from .links import open_paper_link
+from .models import COL_TAGS, PaperTableModel, TagChipDelegate
+from .notices import NoticeBar
 from .search import SearchController
-from .sidebar import SidebarController
-from .table import PaperTable
+from .sidebar import SidebarController, TrashBar
+from .table import PaperTable, columns_without_values
 from .transfer import TransferController
 from .widgets import DropOverlay, SearchBox, TagFilter, WelcomePanel, error_box, info_box
 
 __all__ = ["MainWindow"]
+
+# Up to this many selected papers are read for the detail pane at once; more
+# (a Select all of a large library) are read in the background.
+_SELECTION_READ_AT_ONCE = 1000
 
 
 class MainWindow(QMainWindow):
@@ -83,7 +96,7 @@ class MainWindow(QMainWindow):
     (:class:`DuplicatesController`),
     ``sidebar`` (:class:`SidebarController`), ``jobs``
     (:class:`JobController`), ``backups`` (:class:`BackupController`),
-    ``index_jobs`` and ``act`` (the QActions);
+    ``index_jobs``, ``help`` (:class:`HelpPages`) and ``act`` (the QActions);
     the signals below say when their background work has been shown.
     """
 
@@ -104,6 +117,12 @@ class MainWindow(QMainWindow):
         self._hits: SearchResult | None = None
         # Papers to select when the next result arrives (the first one imported).
         self._pending_select: list[int] = []
+        # The selection the detail pane shows (ids), so a repeated signal re-renders nothing;
+        # the generation drops a slow fetch of a large selection that was replaced meanwhile.
+        self._detail_key: tuple[int, ...] | None = None
+        self._detail_generation = 0
+        # Set while a result re-selects rows: the pane is updated once, at the end.
+        self._reselecting = False
         self._closed = False
         # A read-only folder is browsed, searched and exported; the title says why edits fail.
         suffix = " (read-only)" if lib.db.read_only else ""
@@ -113,7 +132,12 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_controllers()
         self.act = Actions(self)
-        self.sidebar.empty_trash_action = self.act.empty_trash
+        self.sidebar.connect_window(
+            empty_trash=self.act.empty_trash,
+            restore=self.act.restore,
+            trash_bar=self.trash_bar,
+            transfer=self.transfer,
+        )
         self.act.build_menus(self.menuBar())
         self.toolbar = self.act.build_toolbar(self.search_edit, self.tag_filter)
         self.addToolBar(self.toolbar)
@@ -134,6 +158,8 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.model = PaperTableModel(self.lib)
         self.table = PaperTable(self.model)
+        # Tags as chips in their colours (set_tag_colours in _fill_tag_filter).
+        self.table.setItemDelegateForColumn(COL_TAGS, TagChipDelegate(self.table))
         self.welcome = WelcomePanel(
             lambda: self.transfer.load_sample(), lambda: self.transfer.import_dialog()
         )
@@ -159,7 +185,13 @@ class MainWindow(QMainWindow):
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(4)
         centre_layout.addWidget(self.search_hint)
+        # Above the table in the Trash view: Restore, Empty Trash (see sidebar).
+        self.trash_bar = TrashBar()
+        centre_layout.addWidget(self.trash_bar)
         centre_layout.addWidget(self.centre)
+        # Under the table: news of an import, without a modal box (see transfer).
+        self.notices = NoticeBar()
+        centre_layout.addWidget(self.notices)
 
         self.sidebar_view = QTreeView()
         self.detail = DetailPane()
@@ -171,7 +203,8 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([220, 640, 420])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
-        self.overlay = DropOverlay(self.splitter)
+        # A child of the window floating over the panes: a splitter's child would be a pane.
+        self.overlay = DropOverlay(self, self.splitter)
         self.count_label = QLabel()
         self.statusBar().addWidget(self.count_label, 1)
 
@@ -198,6 +231,7 @@ class MainWindow(QMainWindow):
             view_query=self.search.query,
             settings=self.settings,
             fill=self.fill.fill,
+            notices=self.notices,
         )
         self.duplicates = DuplicatesController(
             self.lib, self.jobs, self.backups, self.undo_stack, self, status
@@ -210,6 +244,8 @@ class MainWindow(QMainWindow):
         )
         self.index_jobs = IndexJobs(self.lib, self.jobs, status, self.search.run)
         self.changes = ChangeFeed(self.lib, self)
+        # Help → Search syntax puts a clicked example in the search field.
+        self.help = HelpPages(self, lambda text: self.search.set_text(text, debounce=False))
 
     def _connect(self) -> None:
         search = self.search
@@ -228,12 +264,20 @@ class MainWindow(QMainWindow):
         search.queryFailed.connect(self._query_failed)
         self.sidebar.viewChanged.connect(self._on_view_changed)
         selection = self.table.selectionModel()
-        selection.currentRowChanged.connect(self._on_current_changed)
-        selection.selectionChanged.connect(lambda *_: self._update_actions())
+        selection.selectionChanged.connect(self._on_selection_changed)
+        # The Open commands follow the current row (the one Enter opens).
+        selection.currentRowChanged.connect(lambda *_: self._update_actions())
         self.table.customContextMenuRequested.connect(self._table_menu)
-        self.table.doubleClicked.connect(lambda _i: self.detail.focus_note())
+        self.table.doubleClicked.connect(self._open_row)
+        self.table.columnsChosen.connect(self._save_columns)
         self.table.horizontalHeader().sectionClicked.connect(self._on_header_clicked)
         self.edits.connect_detail(self.detail)
+        # Several papers selected: the pane's bulk edits act on the papers it shows.
+        self.detail.selectionFlagChanged.connect(
+            lambda ids, flag, on: self.edits.set_flag(flag, on, ids)
+        )
+        self.detail.selectionTagsAdded.connect(self.edits.add_tags)
+        self.detail.selectionTagsRemoved.connect(self.edits.remove_tags)
         self.undo_stack.indexChanged.connect(lambda _i: self._update_actions())
         self.transfer.importFinished.connect(self._on_imported)
         self.transfer.exportFinished.connect(self.exportFinished)
@@ -258,6 +302,12 @@ class MainWindow(QMainWindow):
         header = s.value("table/header")
         if isinstance(header, QByteArray):
             self.table.horizontalHeader().restoreState(header)
+        # Which columns show: the user's own choices (kept apart from the header's
+        # state, which also holds this library's defaults), over this library's defaults.
+        self.table.restore_column_choices(_json_dict(s.value("table/columns", "")))
+        # Read here, before the first paint, so columns do not vanish under the
+        # user's eyes: two one-row indexed reads (see columns_without_values).
+        self.table.set_default_hidden(columns_without_values(self.lib))
         sort: str | None = str(s.value("table/sort", "") or "") or None
         descending = bool(s.value("table/descending", True, type=bool))
         if (sort, descending) == ("added", True):
@@ -279,6 +329,7 @@ class MainWindow(QMainWindow):
         s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("table/header", self.table.horizontalHeader().saveState())
+        s.setValue("table/columns", json.dumps(self.table.column_choices()))
         s.setValue("table/sort", state.sort or "")
         s.setValue("table/descending", state.descending)
         s.setValue("filter/starred", state.starred_only)
@@ -289,17 +340,48 @@ class MainWindow(QMainWindow):
     # --- showing results ----------------------------------------------------------------
 
     def _apply_result(self, ids: list[int], hits: SearchResult | None, query: Query) -> None:
-        keep = self._pending_select or self.table.selected_ids()
-        current = self.detail.current_id()
-        self._pending_select = []
+        """Show a query's rows, and choose what stays selected, shown and in view.
+
+        The detail pane always shows the selection (one paper, several, or
+        nothing) and the selected row is scrolled into view, so the pane never
+        shows a paper the list hides.  What stays selected:
+
+        * papers just imported: the one listed highest (the others may be
+          anywhere in a long list);
+        * after a new search (other text, view or filter; not a re-sort):
+          only the current paper, if the search still finds it — otherwise
+          nothing, as in Zotero — and the list starts again from the top
+          (moving only as far as needed to show the kept paper);
+        * the same search re-run after a change, or re-sorted: the whole
+          selection that is still listed, the list's scroll left alone unless
+          the current paper moved.
+        """
+        new_search = not _same_request(query, self.model.query())
+        selected = self.table.selected_ids()
+        current = self.table.current_id()
+        old_row = self.model.row_of(current) if current is not None else None
+        pending, self._pending_select = self._pending_select, []
         self._hits = hits
         self._set_search_error("")
-        self.model.set_ids(ids, hits, query=query)
-        row = self.table.select_ids(keep, current)
-        if row is not None:
-            self._show_row(row)
-        elif current is not None and self.model.row_of(current) is None:
-            self.detail.show_paper(None)
+        self._reselecting = True
+        try:
+            self.model.set_ids(ids, hits, query=query)
+            imported = [i for i in pending if self.model.row_of(i) is not None]
+            if imported:
+                top = min(imported, key=lambda i: self.model.row_of(i) or 0)
+                row = self.table.select_ids([top], top)
+            else:
+                kept = ([current] if current is not None else []) if new_search else selected
+                row = self.table.select_ids(kept, current)
+                if row is None:
+                    self.table.clear_selection()
+        finally:
+            self._reselecting = False
+        if new_search:
+            self.table.scrollToTop()
+        if row is not None and (imported or new_search or row != old_row):
+            self.table.reveal_row(row)
+        self._sync_detail(force=True)  # New hits to highlight, or a new selection.
         self._update_actions()
         self.queryFinished.emit()
 
@@ -343,19 +425,22 @@ class MainWindow(QMainWindow):
         selected = len(self.table.selected_ids())
         text = f"{n:,} paper{'s' if n != 1 else ''}"
         if self.search.state.is_searching():
-            text += " match the search"
+            text += " matches the search" if n == 1 else " match the search"
         if selected > 1:
             text += f"  ·  {selected:,} selected"
         self.count_label.setText(text)
 
     def _update_actions(self) -> None:
         has = bool(self.table.selectionModel().selectedRows())
+        paper = self.current_paper()
+        kinds = {link.kind for link in paper_links(paper)} if paper is not None else set()
         self.act.update(
             has,
             self.search.state.view.trashed,
             has_papers=self.model.rowCount() > 0,
-            has_pdf=bool(self.detail.pdf_path()),
+            has_pdf=LinkKind.PDF in kinds,
         )
+        self.act.show_links(kinds, has_paper=paper is not None)
         self._update_count()
 
     def _update_welcome(self) -> None:
@@ -368,13 +453,132 @@ class MainWindow(QMainWindow):
         """The ids of the selected papers, in row order."""
         return self.table.selected_ids()
 
-    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_row(current.row() if current.isValid() else None)
-        self._update_actions()  # Open PDF follows the paper shown
+    def _on_selection_changed(self) -> None:
+        if not self._reselecting:
+            self._sync_detail()
+        self._update_actions()
+
+    def _sync_detail(self, *, force: bool = False) -> None:
+        """Show the selection in the detail pane: one paper, several papers, or nothing.
+
+        The pane follows the selection, not the current row: with several
+        rows selected it must not show (and let the user edit) just one of
+        them.  *force* re-renders the same selection (new search hits).
+        """
+        ids = self.table.selected_ids()
+        key = tuple(ids)
+        if key == self._detail_key and not force:
+            return
+        self._detail_key = key
+        self._detail_generation += 1
+        if len(ids) > 1:
+            self._show_selection(ids)
+        else:
+            self._show_row(self.model.row_of(ids[0]) if ids else None)
+
+    def _show_selection(self, ids: list[int]) -> None:
+        if len(ids) <= _SELECTION_READ_AT_ONCE:
+            # The rows' pages are mostly cached already: the list just drew them.
+            rows = (self.model.row_of(i) for i in ids)
+            papers = [p for p in (self.model.paper_at(r) for r in rows if r is not None) if p]
+            self.detail.show_selection(papers)
+            return
+        # Thousands of papers (Select all): read them in the background, and
+        # show no single paper meanwhile, as if it alone were chosen.
+        self.detail.show_paper(None)
+        generation, lib = self._detail_generation, self.lib
+
+        def done(papers: list[PaperData]) -> None:
+            if generation == self._detail_generation and not self._closed:
+                self.detail.show_selection(papers)
+
+        self.jobs.start(lambda _progress: lib.get(ids), on_success=done)
 
     def _show_row(self, row: int | None) -> None:
         paper = self.model.paper_at(row) if row is not None else None
         self.detail.show_paper(paper, self._hits)
+
+    def _select_and_reveal(self, ids: Sequence[int]) -> None:
+        """Select the one of *ids* listed highest, scroll to it and show it."""
+        shown = [i for i in ids if self.model.row_of(i) is not None]
+        if not shown:
+            return
+        top = min(shown, key=lambda i: self.model.row_of(i) or 0)
+        self._reselecting = True
+        try:
+            row = self.table.select_ids([top], top)
+        finally:
+            self._reselecting = False
+        if row is not None:
+            self.table.reveal_row(row)
+        self._sync_detail()
+        self._update_actions()
+
+    # --- opening papers --------------------------------------------------------------------
+
+    def current_paper(self) -> PaperData | None:
+        """The paper Enter and the Open commands act on: the current row, if selected."""
+        pid = self.table.current_id()
+        row = self.model.row_of(pid) if pid is not None else None
+        return self.model.paper_at(row) if row is not None else None
+
+    def open_paper(self, kind: LinkKind | None = None) -> bool:
+        """Open the current paper: its best link (the core's rule), or its link of *kind*.
+
+        The PDF opens in the desktop's viewer, a page in the browser, both
+        through :mod:`.links`; a paper with nothing to open says so in the
+        status bar.  Returns whether something was opened.
+        """
+        return self._open(self.current_paper(), kind)
+
+    def _open_row(self, index: QModelIndex) -> None:
+        # A double-click opens the row clicked (it is also the current one by now).
+        if index.isValid():
+            self._open(self.model.paper_at(index.row()), None)
+
+    def _open(self, paper: PaperData | None, kind: LinkKind | None) -> bool:
+        if paper is None:
+            return False
+        link = best_link(paper) if kind is None else link_of(paper, kind)
+        if link is None:
+            what = "PDF, arXiv id, DOI or web address" if kind is None else LINK_LABELS[kind]
+            self.statusBar().showMessage(f"This paper has no {what} to open.", 5000)
+            return False
+        return open_paper_link(self, link)
+
+    # --- removing papers from the list -----------------------------------------------------
+
+    def delete_selected(self) -> None:
+        """Move the selection to the trash; the next paper (else the previous) is selected."""
+        self._remove_selected(self.edits.delete_selected, trashed=True)
+
+    def restore_selected(self) -> None:
+        """Take the selection out of the trash; the next paper (else the previous) is selected."""
+        self._remove_selected(self.edits.restore_selected, trashed=False)
+
+    def _remove_selected(self, remove: Callable[[], None], *, trashed: bool) -> None:
+        ids = self.table.selected_ids()
+        if not ids:
+            return
+        follow = self.table.paper_after(ids)
+        remove()
+        # Like a file manager, at once: the rows leave and the next one is chosen
+        # now, not when the re-query comes back.  Only the papers the command
+        # really moved (an edit can fail, say on a read-only library).
+        moved = [p.id for p in self.lib.get(ids) if p.trashed == trashed]
+        if not moved:
+            return
+        self._reselecting = True
+        try:
+            self.model.remove_ids(moved)
+        finally:
+            self._reselecting = False
+        if follow is not None and follow not in moved:
+            self._select_and_reveal([follow])
+        else:
+            self.table.clear_selection()
+            self._sync_detail()
+            self._update_actions()
 
     def _on_view_changed(self, view: Query) -> None:
         self.search.set_view(view)
@@ -404,6 +608,8 @@ class MainWindow(QMainWindow):
     def _fill_tag_filter(self) -> None:
         tags = self.lib.tags()
         self.detail.set_tag_completions([t.name for t in tags])
+        self.detail.set_tag_colours({t.name: t.colour for t in tags})
+        self.model.set_tag_colours({t.name: t.colour for t in tags})
         if not self.tag_filter.fill(tags):
             self.search.set_tag(None)  # The chosen tag is gone: show everything again.
 
@@ -411,8 +617,10 @@ class MainWindow(QMainWindow):
 
     def _on_imported(self, reports: list[ImportReport]) -> None:
         added = [i for r in reports for i in r.added]
-        if added:
-            self._pending_select = added[:1]
+        if any(self.model.row_of(i) is not None for i in added):
+            self._select_and_reveal(added)  # The refresh came first: the rows are here.
+        elif added:
+            self._pending_select = added  # Chosen when their rows arrive.
         self.importFinished.emit(reports)
 
     def _refresh_after_change(self, ids: list[int], sidebar_dirty: bool) -> None:
@@ -422,13 +630,31 @@ class MainWindow(QMainWindow):
         if sidebar_dirty:
             self._fill_tag_filter()
             self.sidebar.reload()
+        else:
+            self.sidebar.refresh_counts()  # A star or read mark moves Starred/Unread.
         current = self.detail.current_id()
         if current is not None and current in ids:
             row = self.model.row_of(current)
             if row is not None:
                 self._show_row(row)
         self._update_welcome()
+        self._check_columns()
         self.search.run()
+
+    def _check_columns(self) -> None:
+        # Papers with authors or years may have arrived (or gone): the columns
+        # shown by default follow, in the background.
+        lib = self.lib
+
+        def done(empty: set[int]) -> None:
+            if not self._closed:
+                self.table.set_default_hidden(empty)
+
+        self.jobs.start(lambda _progress: columns_without_values(lib), on_success=done)
+
+    def _save_columns(self) -> None:
+        # At once, not only on quit: a choice of columns is not lost to a crash.
+        self.settings.setValue("table/columns", json.dumps(self.table.column_choices()))
 
     # --- messages ------------------------------------------------------------------------
 
@@ -479,7 +705,7 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.PaletteChange:
             # The overlay's colours come from the palette: rebuild it for the new one.
             self.overlay.deleteLater()
-            self.overlay = DropOverlay(self.splitter)
+            self.overlay = DropOverlay(self, self.splitter)
         return super().event(event)
 
     # --- closing ---------------------------------------------------------------------------
@@ -534,3 +760,25 @@ class MainWindow(QMainWindow):
         self.jobs.shutdown()
         self.changes.detach()
         self.lib.flush_index()
+
+
+def _same_request(a: Query, b: Query) -> bool:
+    """Whether *a* and *b* ask for the same papers, in whatever order.
+
+    "Recently added" is re-dated on every reload of the sidebar; a new
+    cut-off is still the same view, not a new search.
+    """
+
+    def asked(q: Query) -> tuple[Query, bool]:
+        return q.with_(sort="", descending=True, added_since=None), q.added_since is None
+
+    return asked(a) == asked(b)
+
+
+def _json_dict(value: object) -> dict[str, object]:
+    """A JSON object saved in the settings, {} when missing or damaged."""
+    try:
+        data = json.loads(str(value or "{}"))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -9,12 +9,16 @@ and cached.  Opening 100,000 papers therefore costs one list of ints, and
 :class:`SidebarModel` lists what the table can show: built-in views, saved
 searches, tags and import batches.  Each leaf carries the :class:`Query` it
 stands for, so the window never has to know what a sidebar entry means.
+
+:class:`TagChipDelegate` draws the table's Tags column as chips in the tags'
+colours (:data:`TAG_CHIPS_ROLE` gives each tag with its colour), as the
+sidebar's dots and the detail pane's chips show them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
@@ -24,12 +28,26 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QRectF,
+    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+    QStandardItem,
+    QStandardItemModel,
+)
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from readinglist.core.query import Query
+from readinglist.core.query import DEFAULT_SORT, Query
 from readinglist.core.views import BUILTIN_VIEWS, view_query
 from readinglist.library import BatchInfo, Library, SavedSearchInfo, TagInfo
 from readinglist.records import PaperData
@@ -51,9 +69,12 @@ __all__ = [
     "PAPER_ID_ROLE",
     "PAPER_ROLE",
     "SORT_ROLE",
+    "TAG_CHIPS_ROLE",
     "VALUE_ROLE",
     "PaperTableModel",
     "SidebarModel",
+    "TagChipDelegate",
+    "chip_colours",
     "format_added",
     "format_authors",
 ]
@@ -102,6 +123,8 @@ PAPER_ID_ROLE: Final = _USER + 1
 PAPER_ROLE: Final = _USER + 2
 #: The column's native value (bool, str, tuple, int, datetime) for sorting.
 SORT_ROLE: Final = _USER + 3
+#: The Tags column's chips: a tuple of (tag name, colour "#rrggbb" or "" for none).
+TAG_CHIPS_ROLE: Final = _USER + 4
 
 #: Private drag format: a JSON list of paper ids (e.g. dropped onto a tag).
 IDS_MIME_TYPE: Final = "application/x-readinglist-paper-ids"
@@ -158,7 +181,7 @@ class PaperTableModel(QAbstractTableModel):
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = library
-        self._query = Query(sort="added", descending=True)
+        self._query = Query(sort=DEFAULT_SORT, descending=True)
         self._ids: list[int] = []
         self._search: SearchResult | None = None
         # id -> snapshot; None marks a paper that vanished since the query,
@@ -167,6 +190,8 @@ class PaperTableModel(QAbstractTableModel):
         # Built on first use: set_ids must stay O(1) beyond copying the list.
         self._row_of: dict[int, int] | None = None
         self._fonts: tuple[QFont, QFont] | None = None
+        # Tag colours by casefolded name; tags without one are absent.
+        self._tag_colours: dict[str, str] = {}
 
     # --- loading -------------------------------------------------------------
 
@@ -248,6 +273,25 @@ class PaperTableModel(QAbstractTableModel):
     def clear(self) -> None:
         """Show nothing (e.g. while the library is being swapped)."""
         self.set_ids([], None)
+
+    def set_tag_colours(self, colours: Mapping[str, str]) -> None:
+        """Colour the Tags column's chips: *colours* maps tag name to "#rrggbb" ("" for none).
+
+        The window passes every tag (``lib.tags()``) at start and after a tag
+        or its colour changed; the column is repainted only if a colour did.
+        """
+        known = {name.casefold(): colour for name, colour in colours.items() if colour}
+        if known == self._tag_colours:
+            return
+        self._tag_colours = known
+        if self._ids:
+            self.dataChanged.emit(
+                self.index(0, COL_TAGS), self.index(len(self._ids) - 1, COL_TAGS), [TAG_CHIPS_ROLE]
+            )
+
+    def tag_colour(self, name: str) -> str:
+        """The colour of tag *name* ("" when it has none)."""
+        return self._tag_colours.get(name.casefold(), "")
 
     # --- lookups -------------------------------------------------------------
 
@@ -366,6 +410,10 @@ class PaperTableModel(QAbstractTableModel):
             return _display(paper, col)
         if role == PAPER_ROLE:
             return paper
+        if role == TAG_CHIPS_ROLE:
+            if col != COL_TAGS:
+                return None
+            return tuple((name, self.tag_colour(name)) for name in paper.tags)
         if role == SORT_ROLE:
             return _sort_value(paper, col)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -456,6 +504,7 @@ _ROLES_NEEDING_PAPER: Final = frozenset(
         int(Qt.ItemDataRole.AccessibleTextRole),
         PAPER_ROLE,
         SORT_ROLE,
+        TAG_CHIPS_ROLE,
     }
 )
 
@@ -517,6 +566,153 @@ def _runs(rows: Sequence[int]) -> Iterable[tuple[int, int]]:
             first = row
         last = row
     yield first, last
+
+
+# --- the Tags column's chips ----------------------------------------------------
+
+# Space around and between chips, in pixels.
+_CHIP_PAD_X: Final = 6
+_CHIP_GAP: Final = 4
+_CHIP_MARGIN: Final = 3
+
+
+def _luminance(colour: QColor) -> float:
+    """The WCAG relative luminance of *colour* (0 black … 1 white)."""
+
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(colour.redF())
+        + 0.7152 * channel(colour.greenF())
+        + 0.0722 * channel(colour.blueF())
+    )
+
+
+def chip_colours(colour: str, dark: bool) -> tuple[QColor, QColor, QColor]:
+    """The (fill, text, rim) of a tag chip; *colour* is the tag's ("" for none).
+
+    A chosen colour fills the chip, with black or white text, whichever
+    contrasts more (WCAG ratio), so a pale yellow tag stays as readable as a
+    navy one.  An uncoloured tag is a neutral grey, as its hollow dot in the
+    sidebar: a colour of our choosing would look like one the user chose.
+    The rim, a shade off the fill, keeps a pale chip visible on a pale row.
+    """
+    chosen = QColor(colour) if colour and QColor.isValidColorName(colour) else QColor()
+    if chosen.isValid():
+        lum = _luminance(chosen)
+        on_black = (lum + 0.05) / 0.05
+        on_white = 1.05 / (lum + 0.05)
+        text = QColor("#000000") if on_black >= on_white else QColor("#ffffff")
+        return chosen, text, chosen.lighter(140) if dark else chosen.darker(125)
+    if dark:
+        return QColor.fromHsl(0, 0, 68), QColor.fromHsl(0, 0, 225), QColor.fromHsl(0, 0, 100)
+    return QColor.fromHsl(0, 0, 236), QColor.fromHsl(0, 0, 50), QColor.fromHsl(0, 0, 205)
+
+
+class TagChipDelegate(QStyledItemDelegate):
+    """Draws a cell's :data:`TAG_CHIPS_ROLE` as rounded chips in the tags' colours.
+
+    The row's background, selection and focus are drawn as for any cell;
+    the chips go on top, left to right.  Those that do not fit give way to a
+    "+N" saying how many are left out (the tooltip lists them all); a first
+    chip wider than the cell is elided.  The text stays the model's display
+    text for everything that reads it (copying, accessibility, tests).
+    """
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        chips = index.data(TAG_CHIPS_ROLE)
+        if not chips:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""  # The background, selection and focus only: the chips are the text.
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        painter.save()
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setFont(opt.font)
+            self._draw_chips(painter, opt, list(chips))
+        finally:
+            painter.restore()
+
+    @staticmethod
+    def _draw_chips(
+        painter: QPainter, opt: QStyleOptionViewItem, chips: list[tuple[str, str]]
+    ) -> None:
+        metrics = QFontMetrics(opt.font)
+        rect = opt.rect.adjusted(_CHIP_MARGIN, 0, -_CHIP_MARGIN, 0)
+        height = min(metrics.height() + 2, rect.height() - 2)
+        top = rect.top() + (rect.height() - height) / 2
+        dark = opt.palette.color(QPalette.ColorRole.Base).lightness() < 128
+        # On a selected row a chip near the highlight's colour (a blue tag on
+        # a blue selection) would melt into it: the rim takes the selection's
+        # text colour there.
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        selected_rim = opt.palette.color(QPalette.ColorRole.HighlightedText)
+        x = float(rect.left())
+        right = float(rect.right())
+        for i, (name, colour) in enumerate(chips):
+            left = len(chips) - i - 1
+            more = f"+{left}" if left else ""
+            reserve = metrics.horizontalAdvance(more) + _CHIP_GAP if more else 0
+            width = metrics.horizontalAdvance(name) + 2 * _CHIP_PAD_X
+            text = name
+            if x + width > right - reserve:
+                if i > 0:  # No room for this one: say how many are left out.
+                    _draw_more(painter, opt, x, top, height, len(chips) - i)
+                    return
+                room = int(right - reserve - x) - 2 * _CHIP_PAD_X
+                text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(room, 0))
+                width = metrics.horizontalAdvance(text) + 2 * _CHIP_PAD_X
+            fill, ink, rim = chip_colours(colour, dark)
+            if selected:
+                rim = selected_rim
+            chip = QRectF(x + 0.5, top + 0.5, width - 1, height - 1)
+            painter.setPen(QPen(rim, 1))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(chip, height / 2, height / 2)
+            painter.setPen(ink)
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
+            x += width + _CHIP_GAP
+            if text != name and more:
+                _draw_more(painter, opt, x, top, height, left)
+                return
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        size = super().sizeHint(option, index)
+        chips = index.data(TAG_CHIPS_ROLE)
+        if chips:
+            metrics = QFontMetrics(option.font)
+            width = sum(metrics.horizontalAdvance(n) + 2 * _CHIP_PAD_X for n, _c in chips)
+            width += _CHIP_GAP * (len(chips) - 1) + 2 * _CHIP_MARGIN
+            size.setWidth(max(size.width(), width))
+        return size
+
+
+def _draw_more(
+    painter: QPainter, opt: QStyleOptionViewItem, x: float, top: float, height: float, count: int
+) -> None:
+    """Write "+*count*" at *x*: the chips left out for lack of room."""
+    selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+    role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+    painter.setPen(opt.palette.color(role))
+    width = opt.rect.right() - x + 1
+    painter.drawText(
+        QRectF(x, top, max(width, 0.0), height),
+        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        f"+{count}",
+    )
 
 
 # --- the sidebar ------------------------------------------------------------

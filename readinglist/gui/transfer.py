@@ -7,8 +7,13 @@ pasted web links, read as a list of identifiers by
 :func:`readinglist.importers.idlist.parse_urls`), :meth:`~Library.export_ids`
 and :meth:`~Library.export_to_file`.  Folders are expanded, papers
 deduplicated, identifiers recognised and files written atomically by the
-core; this module only decides what to hand over and how to show the outcome
-(the import summary, a status line).
+core; this module only decides what to hand over and how to show the outcome.
+
+An import's outcome is a notice in the window's bar (:mod:`.notices`), one
+line whose Details button opens the full :class:`ImportSummaryDialog`; the
+summary opens by itself, modal, only when nothing at all could be read
+(every file failed).  A Cancel that came too late (the import had
+committed, or was done) is said in the notice, never silently ignored.
 
 Exports offer every format of :attr:`Exports.FORMATS
 <readinglist.core.exports.Exports.FORMATS>` and remember the last one chosen.
@@ -19,6 +24,7 @@ may fill their metadata first, export anyway or cancel.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,6 +33,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QStatusBar, QWidget
 
 from ..core.exports import Exports, ExportScope
+from ..core.imports import expand_paths
 from ..core.progress import Cancelled, Progress
 from ..core.query import Query
 from ..exporters import SUFFIXES
@@ -35,7 +42,8 @@ from ..importers import FORMATS, InputError, idlist
 from ..library import ImportReport, Library
 from ..paths import resource_path
 from .jobs import JobController
-from .summary import ImportSummaryDialog
+from .notices import AUTO_HIDE_MS, Level, NoticeBar
+from .summary import ImportSummaryDialog, failed_entirely, outcome_line
 from .widgets import ExportDialog, export_label
 
 __all__ = [
@@ -70,6 +78,18 @@ def _web_urls(urls: Sequence[QUrl]) -> list[str]:
     return [u.toString() for u in urls if not u.isLocalFile() and u.scheme()]
 
 
+def _not_started(wanted: Sequence[Path], reports: Sequence[ImportReport]) -> list[ImportReport]:
+    """Reports for the files a cancelled :meth:`Library.import_paths` never began.
+
+    Matched by name, counting: every file begun has a report of its name.
+    """
+    left = Counter(p.name for p in expand_paths(wanted))
+    left.subtract(r.file_name for r in reports)
+    return [
+        ImportReport(name, error=CANCELLED_IMPORT) for name, n in left.items() for _ in range(n)
+    ]
+
+
 class TransferController(QObject):
     """Imports and exports of the main window, each run as the visible job.
 
@@ -95,6 +115,7 @@ class TransferController(QObject):
         view_query: Callable[[], Query],
         settings: QSettings | None = None,
         fill: FillStarter | None = None,
+        notices: NoticeBar | None = None,
     ) -> None:
         super().__init__(window)
         self._lib = lib
@@ -107,12 +128,37 @@ class TransferController(QObject):
         self._settings = settings if settings is not None else QSettings()
         #: Starts "Fill metadata" on paper ids (set by the window).
         self.fill = fill
-        #: The summary of the last import (kept for tests and for re-showing).
-        self.last_summary: ImportSummaryDialog | None = None
+        #: Where an import's outcome is told (the window places it under the table).
+        self.notices = notices if notices is not None else NoticeBar(window)
+        # The last import's reports, and its summary dialog once built.
+        self._last_reports: list[ImportReport] | None = None
+        self._summary: ImportSummaryDialog | None = None
         #: The last "papers without author or year" question (kept for tests).
         self.last_incomplete: QMessageBox | None = None
 
     # --- import ---------------------------------------------------------------------
+
+    @property
+    def last_summary(self) -> ImportSummaryDialog | None:
+        """The full summary of the last import (None before any); built when first asked for.
+
+        Not shown by itself (see :meth:`show_summary`) unless the import failed entirely.
+        """
+        if self._summary is None and self._last_reports is not None:
+            self._summary = ImportSummaryDialog(self._last_reports, self._window)
+        return self._summary
+
+    def show_summary(self) -> ImportSummaryDialog | None:
+        """Open the last import's summary beside the window (not modal); the notice's Details."""
+        summary = self.last_summary
+        if summary is not None:
+            if not summary.isVisible():
+                # Beside the window, which stays usable (open() made it modal).
+                summary.setWindowModality(Qt.WindowModality.NonModal)
+            summary.show()
+            summary.raise_()
+            summary.activateWindow()
+        return summary
 
     def import_dialog(self) -> None:
         """Ask for files and import them."""
@@ -162,7 +208,13 @@ class TransferController(QObject):
         wanted = list(paths)
 
         def work(progress: Progress) -> list[ImportReport]:
-            return lib.import_paths(wanted, progress)
+            reports = lib.import_paths(wanted, progress)
+            if progress.cancelled() and not any(r.error == CANCELLED_IMPORT for r in reports):
+                # The core stops between files without a word for those left:
+                # name them, so a cancel that did stop the rest is not taken
+                # for one that came too late.
+                reports.extend(_not_started(wanted, reports))
+            return reports
 
         return self._jobs.run("Importing…", work, self._imported, prefix="Importing")
 
@@ -202,11 +254,57 @@ class TransferController(QObject):
         return self._jobs.run("Importing…", work, self._imported, prefix="Importing")
 
     def _imported(self, reports: list[ImportReport]) -> None:
-        summary = ImportSummaryDialog(reports, self._window)
-        self.last_summary = summary
+        cancel_pressed = self._jobs.cancel_requested
+        if self._summary is not None:
+            # The previous import's summary, if still open, stays as it is.
+            self._summary.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            if not self._summary.isVisible():
+                self._summary.close()
+        self._summary = None
+        self._last_reports = reports
         self.importFinished.emit(reports)
-        if not self._jobs.closing:
-            summary.open()
+        if self._jobs.closing:
+            return
+        self._tell(reports, cancel_pressed)
+
+    def _tell(self, reports: list[ImportReport], cancel_pressed: bool) -> None:
+        """Show the outcome: the notice bar, or the modal summary when nothing was read."""
+        done = [r for r in reports if r.error != CANCELLED_IMPORT]
+        left = len(reports) - len(done)
+        if left:
+            # The cancel took effect: the files before it are in, the rest are not.
+            if done:
+                text = f"Import cancelled: {outcome_line(done)}; {left} file"
+                text += f"{'s' if left != 1 else ''} not imported"
+            else:
+                text = "Import cancelled: nothing imported"
+            self._notify(text, reports)
+        elif failed_entirely(reports):
+            # Nothing at all could be read: worth stopping the user for.
+            self.notices.clear()
+            summary = self.last_summary
+            if summary is not None:
+                summary.open()
+        elif cancel_pressed:
+            # Past the commit (or already done): the papers are in; say so.
+            text = f"Import finished before it could be cancelled: {outcome_line(reports)}"
+            self._notify(text, reports, sticky=True)
+        else:
+            self._notify(outcome_line(reports), reports)
+
+    def _notify(self, text: str, reports: list[ImportReport], *, sticky: bool = False) -> None:
+        if text.startswith((TEXT_IMPORT_NAME, DROPPED_LINKS_NAME, PASTED_LINKS_NAME)):
+            # Not file names (those keep their case): a sentence begins with a capital.
+            text = text[0].upper() + text[1:]
+        troubled = any(r.problems or (r.error and r.error != CANCELLED_IMPORT) for r in reports)
+        # Problems, and a cancel that came too late, stay until read and closed.
+        stays = troubled or sticky
+        self.notices.show_notice(
+            text,
+            level=Level.WARNING if stays else Level.INFO,
+            details=self.show_summary,
+            timeout_ms=None if stays else AUTO_HIDE_MS,
+        )
 
     # --- export ---------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtGui import Qt as QtGuiNS
 from PySide6.QtWidgets import (
@@ -130,10 +130,17 @@ class SearchBox(QLineEdit):
 
 
 class DropOverlay(QLabel):
-    """The highlight shown over the window while files are dragged over it."""
+    """The highlight shown over the window while files are dragged over it.
 
-    def __init__(self, parent: QWidget) -> None:
+    A child of the window that floats over *target* (the window's central
+    area) without being part of any layout: made the child of a splitter or
+    a box, it would be taken in as one more pane and squash the others.
+    """
+
+    def __init__(self, parent: QWidget, target: QWidget | None = None) -> None:
         super().__init__("Drop files, folders, links or text to import them", parent)
+        self._target = target
+        self.setObjectName("dropOverlay")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         highlight = self.palette().highlight().color()
@@ -146,11 +153,19 @@ class DropOverlay(QLabel):
         )
         self.hide()
 
-    def cover(self) -> None:
-        """Show the overlay over its whole parent, on top of everything."""
+    def area(self) -> QRect:
+        """What the overlay covers, in its parent's coordinates: the target, else the parent."""
         parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect().adjusted(8, 8, -8, -8))
+        if parent is None:
+            return QRect()
+        target = self._target
+        if target is None or target is parent:
+            return parent.rect()
+        return QRect(target.mapTo(parent, QPoint(0, 0)), target.size())
+
+    def cover(self) -> None:
+        """Show the overlay over its target, inset a little, on top of everything."""
+        self.setGeometry(self.area().adjusted(8, 8, -8, -8))
         self.raise_()
         self.show()
 

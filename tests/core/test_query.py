@@ -12,10 +12,14 @@ from readinglist.core.query import (
 )
 
 
-def test_default_sort_is_relevance_while_searching_else_newest_first() -> None:
+def test_default_sort_is_relevance_while_searching_else_the_feed_position() -> None:
     assert effective_sort("mamba", None) == ("relevance", True)
-    assert effective_sort("   ", None) == ("added", True)
-    assert effective_sort("", "relevance", False) == ("added", True)
+    # Newest import first, each in its file's order (not "added": last paper first).
+    assert effective_sort("   ", None) == ("feed", True)
+    assert effective_sort("", "relevance", False) == ("feed", True)
+    # Chosen, the feed position sorts a search too, in either direction.
+    assert effective_sort("mamba", "feed", False) == ("feed", False)
+    assert effective_sort("", "added", True) == ("added", True)
     # A column the user chose wins, search or not.
     assert effective_sort("mamba", "title", False) == ("title", False)
     assert effective_sort("", "year", True) == ("year", True)
@@ -24,7 +28,8 @@ def test_default_sort_is_relevance_while_searching_else_newest_first() -> None:
 
 
 def test_first_direction_of_columns() -> None:
-    assert [first_direction(k) for k in ("added", "year", "starred", "relevance")] == [True] * 4
+    newest_first = ("feed", "added", "year", "starred", "relevance")
+    assert [first_direction(k) for k in newest_first] == [True] * 5
     assert [first_direction(k) for k in ("title", "authors", "citekey", "read")] == [False] * 4
 
 
@@ -44,7 +49,7 @@ def test_compose_narrows_the_view_with_text_filters_and_sort() -> None:
     trash = compose(Query(trashed=True), read=True, sort="title", descending=False)
     assert trash.trashed and trash.read is True and trash.text == ""
     assert (trash.sort, trash.descending) == ("title", False)
-    assert compose() == Query(sort="added", descending=True)
+    assert compose() == Query(sort="feed", descending=True)
 
 
 def test_as_you_type_makes_the_last_word_a_prefix() -> None:

@@ -282,7 +282,8 @@ def test_open_pdf_says_when_the_file_is_gone(
     _select(window, qtbot, [pid])
     window.act.open_pdf.trigger()
     assert opened == []
-    box = window.detail.findChild(QMessageBox, "missingFile")
+    # Paper → Open PDF belongs to the window (the pane's own button to the pane).
+    box = window.findChild(QMessageBox, "missingFile")
     assert box is not None and box.isVisible()
     assert str(gone) in box.text()
     box.close()

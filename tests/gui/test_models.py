@@ -6,15 +6,18 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from readinglist.core.query import Query
+from readinglist.gui.main_window import MainWindow
 from readinglist.gui.models import (
     COL_ADDED,
     COL_AUTHORS,
@@ -31,17 +34,23 @@ from readinglist.gui.models import (
     PAPER_ID_ROLE,
     PAPER_ROLE,
     SORT_ROLE,
+    TAG_CHIPS_ROLE,
     VALUE_ROLE,
     PaperTableModel,
     SidebarModel,
+    TagChipDelegate,
+    chip_colours,
     format_authors,
 )
 from readinglist.library import Library, normalise_title
 from readinglist.records import PaperData
 
-from .conftest import SYNTHETIC_COUNT
+from .conftest import SAMPLE, SYNTHETIC_COUNT
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
+
+# The offscreen platform cannot do this window-system thing and says so.
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
 
 class GetSpy:
@@ -517,3 +526,128 @@ def test_sidebar_reload_follows_the_library(lib: Library) -> None:
     lib.delete_tag("fresh")
     model.reload()
     assert not model.index_for_key("tag:fresh").isValid()
+
+
+# --- the default order: the feed position -------------------------------------------
+
+
+def test_the_window_lists_a_page_in_its_order_newest_import_first(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library, tmp_path: Path
+) -> None:
+    from readinglist.importers import parse_file
+
+    page = [p.title for p in parse_file(SAMPLE).papers]
+    # The page's first paper is listed first, not last.
+    assert titles(window.model) == page
+    assert window.act.sort_actions["feed"].isChecked()
+    assert window.act.sort_actions["feed"].text().replace("&", "") == "Feed position"
+    newer = tmp_path / "newer.txt"
+    newer.write_text("Mar 12\n\nZeta first paper\n\nOne.\n\nAlpha second paper\n\nTwo.\n")
+    with qtbot.waitSignal(window.importFinished, timeout=20_000):
+        window.transfer.import_paths([newer])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 103, timeout=10_000)
+    # The newer import comes first, each import in its file's order.
+    assert titles(window.model) == ["Zeta first paper", "Alpha second paper", *page]
+    # Other columns still sort; the menu brings the feed position back.
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.table.horizontalHeader().sectionClicked.emit(COL_TITLE)
+    shown = titles(window.model)
+    assert shown == sorted(shown, key=normalise_title) and shown[0] != "Zeta first paper"
+    assert window.act.sort_actions["title"].isChecked()
+    with qtbot.waitSignal(window.queryFinished, timeout=10_000):
+        window.act.sort_actions["feed"].trigger()
+    assert titles(window.model)[:3] == ["Zeta first paper", "Alpha second paper", page[0]]
+
+
+# --- the Tags column's chips ------------------------------------------------------------
+
+
+def _chip_model(lib: Library) -> tuple[PaperTableModel, int]:
+    ids = lib.query_ids(Query())
+    lib.add_tags(ids[:1], ["to-read", "plain"])
+    model = make_model(lib, Query())
+    return model, model.row_of(ids[0]) or 0
+
+
+def test_tag_chips_carry_the_tags_colours(lib: Library, qtbot: QtBot) -> None:
+    model, row = _chip_model(lib)
+    index = model.index(row, COL_TAGS)
+    assert index.data(DISPLAY) == "plain, to-read"
+    assert index.data(TAG_CHIPS_ROLE) == (("plain", ""), ("to-read", ""))
+    assert model.index(row, COL_TITLE).data(TAG_CHIPS_ROLE) is None
+    # A colour change repaints the Tags column (and only when a colour changed).
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        model.set_tag_colours({"To-Read": "#2e86de", "plain": ""})
+    first, last, roles = blocker.args
+    assert first.column() == last.column() == COL_TAGS and roles == [TAG_CHIPS_ROLE]
+    assert last.row() == model.rowCount() - 1
+    assert index.data(TAG_CHIPS_ROLE) == (("plain", ""), ("to-read", "#2e86de"))
+    with qtbot.assertNotEmitted(model.dataChanged):
+        model.set_tag_colours({"to-read": "#2e86de"})
+
+
+def test_chip_text_is_black_or_white_whichever_reads_better() -> None:
+    fill, text, _rim = chip_colours("#fff3a0", dark=False)  # pale yellow
+    assert fill == QColor("#fff3a0") and text == QColor("#000000")
+    fill, text, _rim = chip_colours("#1a237e", dark=False)  # navy
+    assert fill == QColor("#1a237e") and text == QColor("#ffffff")
+    # No colour (or a broken one): a neutral grey, dark text on light, light on dark.
+    for colour in ("", "nonsense"):
+        light_fill, light_text, _ = chip_colours(colour, dark=False)
+        dark_fill, dark_text, _ = chip_colours(colour, dark=True)
+        assert light_fill.saturation() == dark_fill.saturation() == 0
+        assert light_text.lightness() < light_fill.lightness()
+        assert dark_text.lightness() > dark_fill.lightness()
+
+
+def _colours_in(image: QImage) -> set[str]:
+    return {
+        image.pixelColor(x, y).name()
+        for x in range(0, image.width())
+        for y in range(0, image.height(), 2)
+    }
+
+
+def _paint_chips(model: PaperTableModel, row: int, width: int) -> QImage:
+    image = QImage(260, 28, QImage.Format.Format_ARGB32)
+    image.fill(QColor("#ffffff"))
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, width, 28)
+    painter = QPainter(image)
+    try:
+        TagChipDelegate().paint(painter, option, model.index(row, COL_TAGS))
+    finally:
+        painter.end()
+    return image
+
+
+def test_the_delegate_paints_each_chip_in_its_tags_colour(lib: Library) -> None:
+    model, row = _chip_model(lib)
+    model.set_tag_colours({"to-read": "#e67e22"})
+    colours = _colours_in(_paint_chips(model, row, 260))
+    assert "#e67e22" in colours  # the coloured tag's chip
+    assert chip_colours("", dark=False)[0].name() in colours  # the uncoloured one, grey
+    # The size asked for holds both chips.
+    option = QStyleOptionViewItem()
+    hint = TagChipDelegate().sizeHint(option, model.index(row, COL_TAGS))
+    assert hint.width() > 90
+    # Too narrow for both ("plain" then "+1"): nothing is drawn outside the cell.
+    narrow = _paint_chips(model, row, 70)
+    assert "#e67e22" not in _colours_in(narrow)
+    assert _colours_in(narrow.copy(70, 0, 190, 28)) == {"#ffffff"}
+
+
+def test_the_table_redraws_chips_when_a_tag_colour_changes(
+    window: MainWindow, qtbot: QtBot, gui_lib: Library
+) -> None:
+    pid = window.model.id_at(0)
+    gui_lib.add_tags([pid], ["to-read"])
+    qtbot.waitUntil(lambda: window.model.index(0, COL_TAGS).data() == "to-read", timeout=10_000)
+    gui_lib.set_tag_colour("to-read", "#27ae60")
+    qtbot.waitUntil(lambda: window.model.tag_colour("to-read") == "#27ae60", timeout=10_000)
+    assert window.model.index(0, COL_TAGS).data(TAG_CHIPS_ROLE) == (("to-read", "#27ae60"),)
+    window.table.scrollToTop()
+    cell = window.table.visualRect(window.model.index(0, COL_TAGS))
+    assert cell.isValid()
+    image = window.table.viewport().grab(cell).toImage()
+    assert "#27ae60" in _colours_in(image)

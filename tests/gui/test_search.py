@@ -8,9 +8,9 @@ from readinglist.core.query import Query, as_you_type, compose
 from readinglist.gui.search import SearchState
 
 
-def test_no_choice_means_newest_first_or_best_match_while_searching() -> None:
+def test_no_choice_means_feed_position_or_best_match_while_searching() -> None:
     state = SearchState()
-    assert state.query() == Query(sort="added", descending=True)
+    assert state.query() == Query(sort="feed", descending=True)
     searching = replace(state, text="  mamba ")
     assert searching.effective_sort() == ("relevance", True)
     assert searching.is_searching() and not state.is_searching()
@@ -36,8 +36,9 @@ def test_a_chosen_column_stays_while_searching() -> None:
 
 def test_header_clicks_flip_the_shown_column_else_start_naturally() -> None:
     state = SearchState()
-    # "Added" is what the table shows (newest first): a click flips it.
-    assert state.sorted_by("added").effective_sort() == ("added", False)
+    # The table shows the feed position; "Added" starts newest first, a second click flips it.
+    assert state.sorted_by("added").effective_sort() == ("added", True)
+    assert state.sorted_by("added").sorted_by("added").effective_sort() == ("added", False)
     # Another column starts in its own direction: names A to Z, years high to low.
     title = state.sorted_by("title")
     assert title.effective_sort() == ("title", False)
@@ -64,21 +65,22 @@ def test_relevance_is_the_default_rule_spelled_one_way() -> None:
     back = by_title.chosen("relevance")
     assert back.sort is None and back.effective_sort() == ("relevance", True)
     assert back == replace(by_title, sort=None)
-    # Without text there is nothing to rank: the rule shows the newest first.
+    # Without text there is nothing to rank: the rule shows the feed position.
     assert not SearchState().can_rank() and back.can_rank()
-    assert SearchState().chosen("relevance").effective_sort() == ("added", True)
+    assert SearchState().chosen("relevance").effective_sort() == ("feed", True)
     # A saved search's own text can be ranked too.
     assert SearchState(view=Query(text="tag:x")).can_rank()
 
 
 def test_menu_choices_keep_the_shown_direction_else_start_naturally() -> None:
-    state = SearchState()  # Shows "added", newest first.
+    state = SearchState()  # Shows the feed position, newest import first.
+    assert state.chosen("feed").effective_sort() == ("feed", True)
+    assert state.directed(False).chosen("feed").effective_sort() == ("feed", False)
     assert state.chosen("added").effective_sort() == ("added", True)
-    assert state.sorted_by("added").chosen("added").effective_sort() == ("added", False)
     assert state.chosen("authors").effective_sort() == ("authors", False)
     assert state.chosen("starred").effective_sort() == ("starred", True)
     # A direction applies to the order shown, and makes it a choice.
-    assert state.directed(False) == replace(state, sort="added", descending=False)
+    assert state.directed(False) == replace(state, sort="feed", descending=False)
     assert state.chosen("title").directed(True).effective_sort() == ("title", True)
     # Best match first has no other direction.
     searching = SearchState(text="mamba")
