@@ -12,5 +12,12 @@ Each module owns one job, so a newcomer finds it by name:
 * :mod:`.imports` — folder expansion, the pure import plan and its one-transaction apply;
 * :mod:`.exports` — exports written atomically to a file;
 * :mod:`.views` — built-in sidebar views, saved searches and import batches;
-* :mod:`.index_sync` — keeps the derived search index in step with SQLite.
+* :mod:`.index_sync` — keeps the derived search index in step with SQLite;
+* :mod:`.duplicates` — finding papers that are one, and merging them;
+* :mod:`.fill` — filling missing metadata from arXiv and Crossref;
+* :mod:`.links` — which of a paper's links "open" means;
+* :mod:`.markdown` — notes rendered to safe HTML;
+* :mod:`.backups`, :mod:`.health`, :mod:`.faults` — snapshots, checks and repair, and
+  the environment's faults as messages;
+* :mod:`.wording` — how counts are worded for the user.
 """

@@ -609,7 +609,13 @@ class Importer:
             batch.duplicates = len(report.duplicates)
             batch.problems = len(report.problems)
             set_meta(s, "max_paper_id", str(known.next_id - 1))
-            report.batch_id = batch.id
+            if report.added:
+                report.batch_id = batch.id
+            else:
+                # Nothing new (every record a duplicate, or none read): a batch
+                # would be an empty entry in the sidebar's imports.  Merged
+                # papers keep the batch they first came in with.
+                s.delete(batch)
             timing["database"] = time.perf_counter() - t0
             return report.added
 

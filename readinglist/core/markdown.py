@@ -5,9 +5,12 @@ other people's notes, so the rendering trusts nothing in it:
 
 * raw HTML is never passed through: ``<script>``, ``<iframe>``, ``<img>``
   and friends appear as the literal text the user typed;
-* a link becomes an anchor only for ``http``/``https`` (with a host) and
-  ``mailto`` URLs; any other link (``javascript:``, ``data:``, ``file:``, a
-  relative path) is shown as its text alone, with nothing to click;
+* a link becomes an anchor only for ``http``/``https`` URLs with a host;
+  any other link (``mailto:``, ``javascript:``, ``data:``, ``file:``, a
+  relative path) is shown as its text alone, with nothing to click.
+  ``mailto:`` is left out on purpose: the window opens only web links and
+  files (:mod:`readinglist.gui.links`), and a link that looks clickable but
+  does nothing is worse than plain text;
 * images are never loaded: each one becomes its alt text, linked to the
   image's address when that is a web URL, so showing a note contacts no
   server (a remote image is a read receipt).
@@ -29,23 +32,21 @@ from markdown_it.token import Token
 __all__ = ["NOTE_LINK_SCHEMES", "is_note_link", "render_note"]
 
 #: The only URL schemes a link in a rendered note may point to.
-NOTE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+NOTE_LINK_SCHEMES = frozenset({"http", "https"})
 
 
 def is_note_link(url: str) -> bool:
     """Return True if *url* may be a clickable link in a rendered note.
 
-    An ``http``/``https`` URL needs a host and a ``mailto`` URL an address;
-    every other scheme, and a URL without one, is refused.
+    An ``http``/``https`` URL needs a host; every other scheme, and a URL
+    without one, is refused.
     """
     try:
         parts = urlsplit(url.strip())
     except ValueError:  # e.g. an unbalanced "[" in the host
         return False
     scheme = parts.scheme.lower()
-    if scheme in {"http", "https"}:
-        return bool(parts.hostname)
-    return scheme == "mailto" and bool(parts.path.strip())
+    return scheme in NOTE_LINK_SCHEMES and bool(parts.hostname)
 
 
 @cache
@@ -126,7 +127,7 @@ def _image_as_link(image: Token, *, inside_link: bool) -> list[Token]:
     label = Token("text", "", 0, content=f"[image: {alt}]" if alt else "[image]")
     src = str(image.attrGet("src") or "")
     # A link inside a link is not valid HTML: inside one, the text alone.
-    if inside_link or not is_note_link(src) or urlsplit(src).scheme.lower() == "mailto":
+    if inside_link or not is_note_link(src):
         return [label]
     title = str(image.attrGet("title") or "")
     opening = Token("link_open", "a", 1, attrs={"href": src})

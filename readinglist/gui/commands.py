@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from PySide6.QtGui import QUndoCommand
 
 from ..core.tags import TagSnapshot, parse_tag_list
+from ..core.wording import counted
 from ..library import Library
 
 
 def _plural(n: int) -> str:
-    return f"{n} paper" if n == 1 else f"{n} papers"
+    return counted(n, "paper")
 
 
 class SetFlagCommand(QUndoCommand):

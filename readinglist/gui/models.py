@@ -49,6 +49,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 
 from readinglist.core.query import DEFAULT_SORT, Query
 from readinglist.core.views import BUILTIN_VIEWS, view_query
+from readinglist.core.wording import counted
 from readinglist.library import BatchInfo, Library, SavedSearchInfo, TagInfo
 from readinglist.records import PaperData
 from readinglist.search import SearchResult
@@ -888,7 +889,8 @@ class SidebarModel(QStandardItemModel):
         item.setToolTip(
             f"{info.file_name}\nimported {created:%Y-%m-%d %H:%M}"
             f"{f' ({info.format})' if info.format else ''}\n"
-            f"{info.added} added, {info.duplicates} duplicates, {info.problems} problems"
+            f"{info.added} added, {counted(info.duplicates, 'duplicate')}, "
+            f"{counted(info.problems, 'problem')}"
         )
         return item
 

@@ -4,7 +4,8 @@ Owns :class:`SearchState`, everything that decides the table's query: the
 sidebar view, the typed text, the quick filters (tag, starred only, unread
 only) and the user's sort choice, where ``None`` means "no choice" and the
 core's default rule applies (:func:`~readinglist.core.query.effective_sort`:
-best match first while searching, else newest first).  Choosing "Relevance"
+best match first while searching, else the feed position: the newest
+import first, each in its file's order).  Choosing "Relevance"
 is choosing that rule, so it is stored as ``None`` too: one value, one
 meaning.  The query itself is built by the core's
 :func:`~readinglist.core.query.compose`, exactly as the command line builds

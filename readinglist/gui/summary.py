@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.wording import counted
 from ..library import ImportReport
 from .icons import icon
 
@@ -100,9 +101,9 @@ class ImportSummaryDialog(QDialog):
         failed = sum(1 for r in reports if r.error)
         headline = QLabel()
         headline.setTextFormat(Qt.TextFormat.PlainText)
-        parts = [f"{added} added", f"{dups} duplicates", f"{problems} problems"]
+        parts = [f"{added} added", counted(dups, "duplicate"), counted(problems, "problem")]
         if failed:
-            parts.append(f"{failed} file{'s' if failed != 1 else ''} not imported")
+            parts.append(f"{counted(failed, 'file')} not imported")
         if failed_entirely(reports):
             # Counts of nothing say less than the plain fact; the reasons are listed below.
             headline.setText(
@@ -110,9 +111,7 @@ class ImportSummaryDialog(QDialog):
                 " could not be read"
             )
         else:
-            headline.setText(
-                f"{len(reports)} file{'s' if len(reports) != 1 else ''}: " + ", ".join(parts)
-            )
+            headline.setText(f"{counted(len(reports), 'file')}: " + ", ".join(parts))
         font = headline.font()
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)

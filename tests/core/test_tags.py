@@ -122,3 +122,23 @@ def test_batch_ids_and_view_counts(library: Library) -> None:
         "recent": 4,
         "trash": 1,
     }
+
+
+def test_import_adding_nothing_leaves_no_empty_batch(library: Library) -> None:
+    _papers(library, 2)
+    before = [b.id for b in library.batches()]
+    again = library.import_records(
+        ParseResult(
+            format="t", papers=[ParsedPaper(title="Paper 0"), ParsedPaper(title="Paper 1")]
+        ),
+        "again",
+    )
+    assert again.added == [] and len(again.duplicates) == 2
+    assert again.batch_id is None
+    # The sidebar lists imports: one that brought nothing would be an empty entry.
+    assert [b.id for b in library.batches()] == before
+    fresh = library.import_records(
+        ParseResult(format="t", papers=[ParsedPaper(title="Something new")]), "new"
+    )
+    assert fresh.batch_id is not None
+    assert library.batches()[0].file_name == "new"
