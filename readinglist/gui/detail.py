@@ -549,9 +549,7 @@ class DetailPane(QWidget):
         self._note_mode = QToolButton()
         self._note_mode.setObjectName("notePreviewButton")
         self._note_mode.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._note_mode.clicked.connect(
-            lambda _checked=False: self.set_note_preview(not self.note_preview_shown())
-        )
+        self._note_mode.clicked.connect(self._note_mode_clicked)
         note_header.addWidget(self._note_mode, 0, Qt.AlignmentFlag.AlignBottom)
         layout.addLayout(note_header)
         self._note = QPlainTextEdit()
@@ -914,6 +912,14 @@ class DetailPane(QWidget):
             self.flush_note()
             self._preview.set_markdown(self._note.toPlainText())
         self._show_note_mode(on)
+
+    def _note_mode_clicked(self) -> None:
+        # "Edit" means writing: the editor takes the keyboard at once, or the
+        # next keys would go to whatever had it (the list's shortcuts).
+        if self.note_preview_shown():
+            self.focus_note()
+        else:
+            self.set_note_preview(True)
 
     def note_preview_shown(self) -> bool:
         """Return True while the note is shown rendered rather than as text."""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QImage, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from readinglist.gui.detail import DetailPane
@@ -138,6 +138,22 @@ def test_edit_note_leaves_the_preview_for_the_editor(pane: DetailPane, qtbot: Qt
     editor = child(pane, QPlainTextEdit, "noteEdit")
     assert not pane.note_preview_shown()
     qtbot.waitUntil(editor.hasFocus, timeout=1000)
+
+
+def test_the_edit_button_gives_the_editor_the_keyboard(pane: DetailPane, qtbot: QtBot) -> None:
+    pane.show()
+    qtbot.waitExposed(pane)
+    pane.activateWindow()
+    pane.show_paper(make_paper(note="first line"))
+    pane.set_note_preview(True)
+    button = child(pane, QToolButton, "notePreviewButton")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    editor = child(pane, QPlainTextEdit, "noteEdit")
+    assert not pane.note_preview_shown()
+    # Typed keys go to the note, after what is there, not to the button.
+    qtbot.waitUntil(editor.hasFocus, timeout=1000)
+    qtbot.keyClicks(QApplication.focusWidget(), " and more")
+    assert editor.toPlainText() == "first line and more"
 
 
 def test_double_clicking_the_preview_edits_the_note(pane: DetailPane, qtbot: QtBot) -> None:
