@@ -231,6 +231,14 @@ def shortcut_rows(window: QMainWindow) -> list[ShortcutRow]:
         keys = _keys(action)
         if keys:
             rows.append(ShortcutRow(path, action_label(action), keys, _where(action, places)))
+    search = getattr(window, "search_edit", None)
+    native = QKeySequence.SequenceFormat.NativeText
+    for command, key in getattr(search, "KEYS", ()):
+        rows.append(
+            ShortcutRow(
+                "Search field", command, QKeySequence(key).toString(native), "In the search field"
+            )
+        )
     return rows
 
 

@@ -119,6 +119,13 @@ class SearchBox(QLineEdit):
     #: Down was pressed: the owner moves the focus to the results.
     downPressed = Signal()
 
+    #: The field's own keys, as Help → Keyboard shortcuts lists them (they are
+    #: not actions, so this is where that page reads them from).
+    KEYS: tuple[tuple[str, Qt.Key], ...] = (
+        ("Clear the search", Qt.Key.Key_Escape),
+        ("Move to the results", Qt.Key.Key_Down),
+    )
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self.text():
             self.clear()  # textChanged runs the (empty) search

@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QKeySequence
 from pytestqt.qtbot import QtBot
 
@@ -115,3 +115,16 @@ def test_clicking_an_example_searches_for_it(window: MainWindow, qtbot: QtBot) -
         syntax.browser.anchorClicked.emit(QUrl(f"try-search:{quote('title:mamba', safe='')}"))
     assert window.search_edit.text() == "title:mamba"
     assert window.model.rowCount() == 1
+
+
+def test_the_search_fields_own_keys_are_listed_and_work(window: MainWindow, qtbot: QtBot) -> None:
+    rows = {r.command: r for r in shortcut_rows(window)}
+    clear = rows["Clear the search"]
+    assert clear.menu == "Search field" and clear.where == "In the search field"
+    assert clear.keys == QKeySequence(Qt.Key.Key_Escape).toString(NATIVE)
+    assert rows["Move to the results"].keys == QKeySequence(Qt.Key.Key_Down).toString(NATIVE)
+    # The listed key is the one the field reacts to.
+    window.search_edit.setText("mamba")
+    key = next(k for c, k in window.search_edit.KEYS if c == "Clear the search")
+    qtbot.keyClick(window.search_edit, key)
+    assert window.search_edit.text() == ""
