@@ -414,7 +414,11 @@ class PaperTableModel(QAbstractTableModel):
         if role == TAG_CHIPS_ROLE:
             if col != COL_TAGS:
                 return None
-            return tuple((name, self.tag_colour(name)) for name in paper.tags)
+            chips = [(name, self.tag_colour(name)) for name in paper.tags]
+            # Coloured tags first (a stable sort keeps the rest in order): a
+            # user colours the tags that matter, and a narrow column shows
+            # only the first chips before "+N".
+            return tuple(sorted(chips, key=lambda chip: not chip[1]))
         if role == SORT_ROLE:
             return _sort_value(paper, col)
         if role == Qt.ItemDataRole.ToolTipRole:

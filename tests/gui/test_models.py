@@ -581,7 +581,8 @@ def test_tag_chips_carry_the_tags_colours(lib: Library, qtbot: QtBot) -> None:
     first, last, roles = blocker.args
     assert first.column() == last.column() == COL_TAGS and roles == [TAG_CHIPS_ROLE]
     assert last.row() == model.rowCount() - 1
-    assert index.data(TAG_CHIPS_ROLE) == (("plain", ""), ("to-read", "#2e86de"))
+    # The coloured tag comes first: a narrow column shows the first chips only.
+    assert index.data(TAG_CHIPS_ROLE) == (("to-read", "#2e86de"), ("plain", ""))
     with qtbot.assertNotEmitted(model.dataChanged):
         model.set_tag_colours({"to-read": "#2e86de"})
 
@@ -631,10 +632,12 @@ def test_the_delegate_paints_each_chip_in_its_tags_colour(lib: Library) -> None:
     option = QStyleOptionViewItem()
     hint = TagChipDelegate().sizeHint(option, model.index(row, COL_TAGS))
     assert hint.width() > 90
-    # Too narrow for both ("plain" then "+1"): nothing is drawn outside the cell.
-    narrow = _paint_chips(model, row, 70)
-    assert "#e67e22" not in _colours_in(narrow)
-    assert _colours_in(narrow.copy(70, 0, 190, 28)) == {"#ffffff"}
+    # Too narrow for both: the coloured chip comes first, then "+1" (the
+    # grey one is left out), and nothing is drawn outside the cell.
+    narrow = _paint_chips(model, row, 90)
+    assert "#e67e22" in _colours_in(narrow)
+    assert chip_colours("", dark=False)[0].name() not in _colours_in(narrow)
+    assert _colours_in(narrow.copy(90, 0, 170, 28)) == {"#ffffff"}
 
 
 def test_the_table_redraws_chips_when_a_tag_colour_changes(
