@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeWidget,
@@ -126,7 +127,10 @@ class ImportSummaryDialog(QDialog):
         for report in reports:
             if report.error:
                 item = QTreeWidgetItem([report.file_name, "—", "—", "failed"])
-                item.setIcon(0, icon("trash"))
+                # A warning, not the trash can: the file was not read, nothing was deleted.
+                item.setIcon(
+                    0, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+                )
                 child = QTreeWidgetItem([report.error])
                 child.setToolTip(0, report.error)
                 item.addChild(child)
@@ -140,7 +144,7 @@ class ImportSummaryDialog(QDialog):
                         str(len(report.problems)),
                     ]
                 )
-                item.setIcon(0, icon("folder"))
+                item.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon))
                 for problem in report.problems:
                     message = problem.describe(report.file_name)
                     child = QTreeWidgetItem([message])
