@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 SortKey = Literal[
     "relevance",
@@ -29,18 +29,8 @@ SortKey = Literal[
     "citekey",
     "updated",
 ]
-SORT_KEYS: tuple[str, ...] = (
-    "relevance",
-    "feed",
-    "added",
-    "title",
-    "authors",
-    "year",
-    "starred",
-    "read",
-    "citekey",
-    "updated",
-)
+# The same keys at run time, read from the type so the two cannot drift.
+SORT_KEYS: tuple[str, ...] = get_args(SortKey)
 
 
 @dataclass(frozen=True)
