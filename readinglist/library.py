@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from .core.backups import MANUAL, BackupError, Backups, Restored, Snapshot
 from .core.duplicates import DuplicatePair, Duplicates
@@ -264,6 +264,9 @@ class Library:
 
     def count(self, q: Query | None = None) -> int:
         return self.reads.count(q)
+
+    def any_with(self, field: Literal["authors", "year"]) -> bool:
+        return self.reads.any_with(field)
 
     def page(self, q: Query, offset: int = 0, limit: int = 50) -> tuple[list[int], int]:
         return self.reads.page(q, offset, limit)

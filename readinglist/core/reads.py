@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -340,6 +340,18 @@ class Reads:
                 )
                 return int(s.scalar(select(func.count()).select_from(links.subquery())) or 0)
             return int(s.scalar(select(func.count(Paper.id)).where(and_(*conds))) or 0)
+
+    def any_with(self, field: Literal["authors", "year"]) -> bool:
+        """Whether any paper outside the trash has *field* (authors, a year).
+
+        One range look-up in the view index of that sort
+        (``ix_papers_trashed_authors`` / ``_year``): a library of feed pages
+        without either answers as fast as one with them.
+        """
+        has = Paper.authors_sort > "" if field == "authors" else Paper.year.is_not(None)
+        with self.db.reader() as s:
+            found = s.scalar(select(Paper.id).where(Paper.trashed_at.is_(None), has).limit(1))
+        return found is not None
 
     def get(self, ids: Sequence[int], *, include_trashed: bool = True) -> list[PaperData]:
         """Return snapshots of *ids* in the given order (unknown ids are skipped)."""

@@ -142,3 +142,19 @@ def test_import_adding_nothing_leaves_no_empty_batch(library: Library) -> None:
     )
     assert fresh.batch_id is not None
     assert library.batches()[0].file_name == "new"
+
+
+def test_any_with_authors_or_year_ignores_the_trash(library: Library) -> None:
+    ids = _papers(library, 2)  # titles only, as a feed page gives
+    assert not library.any_with("authors") and not library.any_with("year")
+    dated = library.import_records(
+        ParseResult(
+            format="t",
+            papers=[ParsedPaper(title="Dated and signed", authors=["A. Person"], year=2021)],
+        ),
+        "bib",
+    ).added
+    assert library.any_with("authors") and library.any_with("year")
+    library.trash(dated)
+    assert not library.any_with("authors") and not library.any_with("year")
+    assert len(ids) == 2
