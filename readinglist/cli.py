@@ -1,7 +1,10 @@
 """The command line: every library operation, headless.
 
 ``readinglist [--library DIR] COMMAND ...``; with no command the desktop app
-opens.  Scripts and end-to-end tests drive the product through here.
+opens, and ``readinglist [--library DIR] FILE...`` (what the desktop runs for
+"Open with") opens it and imports the files, or hands them to the window
+already open on that library.  ``readinglist --smoke-test`` checks an
+installation.  Scripts and end-to-end tests drive the product through here.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -102,16 +106,34 @@ class _TerminalProgress:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return _build_parser()[0]
+
+
+# The main parser's options that take a value: the scan for files skips it.
+_VALUE_OPTIONS = ("--library",)
+
+
+def _build_parser() -> tuple[argparse.ArgumentParser, frozenset[str]]:
+    """The parser and its commands' names."""
     parser = argparse.ArgumentParser(
         prog="readinglist",
+        usage="%(prog)s [-h] [--version] [--library DIR] [--smoke-test] [COMMAND ... | FILE ...]",
         description="Reading List: keep, tag, annotate, search and cite research papers.",
-        epilog="With no command, the desktop app opens.",
+        epilog="With no command, the desktop app opens; with files (or folders), it opens and "
+        "imports them as a drop on its window would, or hands them to the window already "
+        "open on the library.  A file named like a command is given as ./NAME.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--library",
         metavar="DIR",
         help="library folder (default: $READINGLIST_LIBRARY or the user data folder)",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="check the installation: open the window on a temporary library, import the "
+        "bundled sample, search it and quit (needs a display; exit status 0 when all worked)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -225,8 +247,48 @@ def build_parser() -> argparse.ArgumentParser:
         help="put a backup (the newest by default) in place of the library's database",
     )
 
-    sub.add_parser("gui", help="open the desktop app (the default)")
-    return parser
+    p = sub.add_parser("gui", help="open the desktop app (the default), importing FILEs")
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="files or folders to import, as a drop would"
+    )
+    return parser, frozenset(sub.choices)
+
+
+def _files_to_open(argv: Sequence[str], commands: Collection[str]) -> tuple[list[str], list[str]]:
+    """Split ``readinglist [OPTIONS] FILE...`` into (options, files); ([], []) for any other.
+
+    The desktop runs ``readinglist FILE...`` ("Open with", a file manager's
+    double-click, the menu's ``%F``).  The first word that is neither an
+    option nor a command's name begins the files when it names a file: it
+    exists, or has a folder part or a suffix (``paper.bib`` that is gone).
+    Anything else is left to argparse, which names a mistyped command.
+    """
+    options: list[str] = []
+    words: list[str] = []
+    rest_are_words = False
+    tokens = iter(argv)
+    for token in tokens:
+        if rest_are_words or token == "-" or not token.startswith("-"):
+            words.append(token)
+        elif token == "--":
+            rest_are_words = True
+        else:
+            options.append(token)
+            # argparse also takes an unambiguous prefix: --lib DIR.
+            if "=" not in token and any(
+                len(token) > 2 and name.startswith(token) for name in _VALUE_OPTIONS
+            ):
+                value = next(tokens, None)
+                if value is not None:
+                    options.append(value)
+    if not words or words[0] in commands or not _names_a_file(words[0]):
+        return [], []
+    return options, words
+
+
+def _names_a_file(word: str) -> bool:
+    path = Path(word)
+    return os.path.exists(word) or len(path.parts) > 1 or bool(path.suffix)
 
 
 def _print_papers(
@@ -286,11 +348,31 @@ def _edit_text(initial: str) -> str:
 
 def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; return the exit status."""
+    started = time.perf_counter()  # The smoke test says how long its window took.
     out = out or sys.stdout
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser, commands = _build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    options, files = _files_to_open(words, commands)
+    args = parser.parse_args(options if files else words)
+    if args.command == "gui":
+        files = args.files
+    if args.smoke_test:
+        if args.command or files or args.library:
+            print(
+                "readinglist: --smoke-test takes no command, file or --library "
+                "(it makes a temporary library)",
+                file=sys.stderr,
+            )
+            return 2
+        return _smoke_test(parser, started)
     if args.command in (None, "gui"):
-        return _open_gui(args, parser)
+        missing = [name for name in files if not os.path.exists(name)]
+        if missing:
+            for name in missing:
+                print(f"readinglist: {name}: no such file or folder", file=sys.stderr)
+            return 2
+        # Absolute: they may be handed to a window started elsewhere.
+        return _open_gui(args, parser, [Path(os.path.abspath(name)) for name in files])
     # The heavy imports (SQLAlchemy, Whoosh) happen here, once a command runs.
     from .core.backups import BackupError
     from .core.faults import EXIT_DAMAGED, EXIT_ENVIRONMENT, EXIT_USAGE, explain
@@ -328,6 +410,13 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyError as exc:
         print(f"readinglist: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`readinglist list | head`): not a fault of
+        # ours.  Output that can no longer go anywhere is dropped, so Python's
+        # own flush at exit does not fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # what a shell reports for a command ended by SIGPIPE
     except Exception as exc:  # the last line between a fault and a traceback
         message = explain(exc, folder)
         if message is not None:
@@ -432,14 +521,23 @@ def _salvage(folder: Path, out: TextIO) -> int:
     return 0
 
 
-def _open_gui(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _open_gui(args: argparse.Namespace, parser: argparse.ArgumentParser, files: list[Path]) -> int:
     try:
         from .gui.app import main as gui_main
     except ImportError as exc:
         print(f"readinglist: the desktop app is not available ({exc})", file=sys.stderr)
         parser.print_help()
         return 1
-    return gui_main(library=args.library)
+    return gui_main(library=args.library, files=files)
+
+
+def _smoke_test(parser: argparse.ArgumentParser, started: float) -> int:
+    try:
+        from .gui.app import smoke_test
+    except ImportError as exc:
+        print(f"readinglist: smoke test failed: no desktop app ({exc})", file=sys.stderr)
+        return 1
+    return smoke_test(started)
 
 
 def _import(lib: Library, args: argparse.Namespace, out: TextIO) -> int:

@@ -288,3 +288,22 @@ def test_a_limited_listing_says_how_many_match(tmp_path: Path, sample_path: Path
     assert total > 3 and lines[-1] == f"3 of {total} papers"
     # The three are the top of the whole ranking.
     assert lines[:3] == everything.splitlines()[:3]
+
+
+def test_a_reader_that_goes_away_is_not_an_internal_error(
+    tmp_path: Path, sample_path: Path
+) -> None:
+    lib = tmp_path / "lib"
+    assert cli(lib, "import", str(sample_path))[0] == 0
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "readinglist", "--library", str(lib), "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # as `| head` does once it has its lines
+    _out, err = proc.communicate(timeout=60)
+    assert err.decode() == "" and proc.returncode == 141
+    assert not (tmp_path / "cache").exists()  # nothing written to the log
