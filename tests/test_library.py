@@ -28,9 +28,11 @@ def test_import_sample_then_duplicates(library: Library, sample_path: Path) -> N
     second = library.import_file(sample_path)
     assert second.added == [] and len(second.duplicates) == 101
     assert library.count() == 101
+    # The second import added nothing: it leaves no (empty) import behind.
+    assert second.batch_id is None
     batches = library.batches()
-    assert [b.added for b in batches] == [0, 101]
-    assert batches[1].label == "Mar 11" and batches[1].file_name == sample_path.name
+    assert [b.added for b in batches] == [101]
+    assert batches[0].label == "Mar 11" and batches[0].file_name == sample_path.name
 
 
 def test_titles_verbatim_and_citekeys_unique(library: Library, sample_path: Path) -> None:
