@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -32,9 +33,11 @@ from ..library import ImportReport
 from ..paths import log_dir, private_home, resolve_library_dir, resource_path
 from .errors import classify
 from .icons import icon
-from .instance import InstanceServer, hand_over
 from .recovery import EXIT_ENVIRONMENT, acquire_lock, open_library
 from .session import Session, SignalWatcher
+
+if TYPE_CHECKING:
+    from .instance import InstanceServer
 
 log = logging.getLogger("readinglist")
 ORG = "ReadingList"
@@ -139,6 +142,8 @@ HAND_OVER_WAIT_S = 5.0
 
 
 def _hand_over_waiting(folder: Path, files: Sequence[Path]) -> bool:
+    from .instance import hand_over
+
     deadline = time.monotonic() + HAND_OVER_WAIT_S
     while time.monotonic() < deadline:
         if hand_over(folder, files):
@@ -161,9 +166,6 @@ def start(library: str | None = None, files: Sequence[Path] = ()) -> Session | i
     app = make_app()
     install_excepthook(log_path)
     folder = resolve_library_dir(library)
-    if hand_over(folder, files):
-        log.info("handed %d files to the window open on %s", len(files), folder)
-        return 0
     try:
         lock = acquire_lock(folder)
     except OSError as exc:
@@ -171,7 +173,9 @@ def start(library: str | None = None, files: Sequence[Path] = ()) -> Session | i
         QMessageBox.warning(None, APP_NAME, classify(exc, folder).message)
         return EXIT_ENVIRONMENT
     if lock is None:
+        # Another process holds the library: the window open on it takes the files.
         if _hand_over_waiting(folder, files):
+            log.info("handed %d files to the window open on %s", len(files), folder)
             return 0
         QMessageBox.warning(
             None,
@@ -184,14 +188,24 @@ def start(library: str | None = None, files: Sequence[Path] = ()) -> Session | i
     if isinstance(opened, int):
         return opened
     session = Session(app, opened)
-    # The folder opened (recovery may have switched to another) answers later starts.
-    server = InstanceServer(session.folder, lambda: session.window, parent=session)
-    server.listen()
-    app.aboutToQuit.connect(server.close)
     if files:
-        server.open_files(files)
+        _serve_later_starts(session).open_files(files)
+    else:
+        # Not before the first paint: QtNetwork costs the start ~20 ms, and a
+        # later start that comes meanwhile waits for the socket (HAND_OVER_WAIT_S).
+        QTimer.singleShot(0, session, lambda: _serve_later_starts(session))
     tune_gc()
     return session
+
+
+def _serve_later_starts(session: Session) -> InstanceServer:
+    """Listen for later starts on the library the session opened (recovery may have switched)."""
+    from .instance import InstanceServer
+
+    server = InstanceServer(session.folder, lambda: session.window, parent=session)
+    server.listen()
+    session.app.aboutToQuit.connect(server.close)
+    return server
 
 
 def run(session: Session, *, quit_after_ms: int | None = None) -> int:

@@ -23,7 +23,6 @@ from PySide6.QtCore import QByteArray, QEvent, QSizeF, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPalette, QTextDocument
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
-from ..core.markdown import render_note
 from .links import open_url
 
 __all__ = ["EMPTY_NOTE_TEXT", "NotePreview"]
@@ -79,6 +78,10 @@ class NotePreview(QTextBrowser):
         """Render and show *text*; an empty note shows a hint instead."""
         self._markdown = text
         if text.strip():
+            # Imported on the first rendered note: the Markdown parser costs
+            # ~60 ms to load, which the window's start need not pay.
+            from ..core.markdown import render_note
+
             self.setHtml(render_note(text))
         else:
             self.setHtml(f'<p style="color: {self._placeholder()}"><i>{EMPTY_NOTE_TEXT}</i></p>')
