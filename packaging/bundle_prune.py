@@ -1,4 +1,4 @@
-"""Drops Qt plug-ins the app does not use from a PyInstaller analysis, with the libraries only they load.
+"""Drops unused Qt plug-ins from a PyInstaller analysis, with the libraries only they load.
 
 PyInstaller's Qt hooks collect every plug-in of a Qt module the app imports. These give
 the app nothing and cost size, dependencies or copies of other projects' code:
@@ -94,11 +94,7 @@ def prune(
     for entry in binaries:
         dest, source, code = entry
         target = PurePath(source).name if code == "SYMLINK" else ""
-        if (
-            is_unused_plugin(dest, plugins)
-            or PurePath(dest).name in orphans
-            or target in orphans
-        ):
+        if is_unused_plugin(dest, plugins) or PurePath(dest).name in orphans or target in orphans:
             dropped.append(dest)
         else:
             kept.append(entry)

@@ -202,9 +202,9 @@ def debian_owned(paths: list[Path]) -> set[Path]:
         raise BuildError("dpkg-query not found: build the .deb on Debian or Ubuntu") from exc
     owned = set()
     for line in result.stdout.splitlines():
-        _, sep, path = line.rpartition(": ")
-        if sep and path in queries:
-            owned.add(queries[path])
+        _, sep, name = line.rpartition(": ")
+        if sep and name in queries:
+            owned.add(queries[name])
     return owned
 
 
@@ -313,9 +313,10 @@ def man_page(executable: Path, version: str, summary: str, target: Path) -> None
 
 def write_gzip(target: Path, data: bytes) -> None:
     """Write ``data`` gzipped at level 9 with no time stamp or name: the same bytes each build."""
-    with target.open("wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0
-    ) as fp:
+    with (
+        target.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as fp,
+    ):
         fp.write(data)
 
 
@@ -344,7 +345,8 @@ def render_icons(svg: Path, share: Path) -> None:
     for size in ICON_SIZES:
         target = share / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
-        run(["rsvg-convert", "--width", str(size), "--height", str(size), "-o", str(target), str(svg)])
+        size_args = ["--width", str(size), "--height", str(size)]
+        run(["rsvg-convert", *size_args, "-o", str(target), str(svg)])
     scalable = share / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg"
     scalable.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(svg, scalable)
