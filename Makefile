@@ -12,8 +12,9 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := xvfb libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 \
 	libdbus-1-3 fonts-dejavu-core texlive-binaries texlive-base texlive-latex-base biber imagemagick \
-	nsis
-# (nsis: tests/packaging/test_nsis.py compiles the Windows installer script with makensis.)
+	nsis shared-mime-info libglib2.0-bin
+# (nsis: tests/packaging/test_nsis.py compiles the Windows installer script with makensis;
+# shared-mime-info and libglib2.0-bin: tests/packaging/test_mime.py asks gio for a file's type.)
 # What `make installer` and `make installer-check` need besides: dpkg-dev (dpkg-shlibdeps),
 # binutils (strip, readelf), chrpath, help2man (the man page), librsvg2-bin (rsvg-convert
 # renders the icons), the Wayland client libraries dpkg-shlibdeps resolves Qt's Wayland

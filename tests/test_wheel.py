@@ -27,8 +27,9 @@ from readinglist import __version__
 ROOT = Path(__file__).resolve().parents[1]
 DESKTOP = "io.github.readinglist.ReadingList.desktop"
 METAINFO = "io.github.readinglist.ReadingList.metainfo.xml"
+MIME = "io.github.readinglist.ReadingList.mime.xml"
 # What the app and the installers need at run time.
-RESOURCES = ["icons/readinglist.svg", "sample-papers.txt", DESKTOP, METAINFO]
+RESOURCES = ["icons/readinglist.svg", "sample-papers.txt", DESKTOP, METAINFO, MIME]
 # The offscreen platform's notes about what it cannot do (the GUI tests ignore them too).
 OFFSCREEN_NOTE = "This plugin does not support "
 
@@ -106,7 +107,7 @@ def test_the_wheel_carries_the_package_and_its_resources(built: tuple[Path, Path
     assert "readinglist/py.typed" in names
     resources = {n.removeprefix("readinglist/_resources/") for n in names if "/_resources/" in n}
     icons = {f"icons/{p.name}" for p in (ROOT / "resources" / "icons").glob("*.svg")}
-    assert resources == icons | {"sample-papers.txt", DESKTOP, METAINFO}
+    assert resources == icons | {"sample-papers.txt", DESKTOP, METAINFO, MIME}
     metadata = zipfile.ZipFile(wheel).read(f"readinglist-{__version__}.dist-info/METADATA")
     assert f"\nVersion: {__version__}\n".encode() in metadata
     assert b"\nLicense-Expression: MIT\n" in metadata

@@ -10,7 +10,7 @@ It stages a root in ``build/deb/root`` and packs it with ``dpkg-deb``:
   byte for byte (those become dependencies, so Debian's security updates reach them),
   with ELF files stripped where that is safe;
 - ``/usr/bin/readinglist``: a link to the bundle's executable;
-- the ``.desktop`` file, the AppStream metainfo, hicolor icons rendered from the SVG
+- the ``.desktop`` file, the MIME type of RIS files, the AppStream metainfo, hicolor icons rendered from the SVG
   (``rsvg-convert``) and the SVG itself;
 - ``/usr/share/doc/readinglist/``: ``copyright`` (machine-readable, MIT from LICENSE plus the
   bundled components' licences) and ``changelog.gz`` (made from the metainfo's releases);
@@ -409,6 +409,9 @@ def stage(bundle: Path, root: Path, maintainer: str) -> dict[str, str]:
     resources = REPO / "resources"
     (share / "applications").mkdir(parents=True)
     shutil.copyfile(resources / f"{APP_ID}.desktop", share / "applications" / f"{APP_ID}.desktop")
+    # The RIS type shared-mime-info lacks; dpkg's trigger runs update-mime-database.
+    (share / "mime" / "packages").mkdir(parents=True)
+    shutil.copyfile(resources / f"{APP_ID}.mime.xml", share / "mime" / "packages" / f"{APP_ID}.xml")
     metainfo = resources / f"{APP_ID}.metainfo.xml"
     (share / "metainfo").mkdir(parents=True)
     shutil.copyfile(metainfo, share / "metainfo" / f"{APP_ID}.metainfo.xml")

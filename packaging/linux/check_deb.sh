@@ -8,7 +8,8 @@
 #   4. the installed /usr/bin/readinglist reports the version and passes --smoke-test under
 #      Xvfb (window on a temporary library, the bundled sample imported), exit status 0 and
 #      nothing on stderr that reads like an error or a warning;
-#   5. the menu entry is installed and valid;
+#   5. the menu entry is installed and valid, .ris files get their type, and Reading List is
+#      offered to open RIS, BibTeX and text files;
 #   6. `apt-get purge` removes it all.
 # Usage: packaging/linux/check_deb.sh dist/readinglist_<version>_<arch>.deb
 # Installing needs root: run as root (as CI does) or with sudo allowed.
@@ -29,7 +30,7 @@ elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
 else
     fail "installing the package needs root: run \`make installer-check\` as root or with sudo allowed without a password"
 fi
-for tool in dpkg-deb desktop-file-validate appstreamcli lintian xvfb-run apt-get; do
+for tool in dpkg-deb desktop-file-validate appstreamcli lintian xvfb-run apt-get gio; do
     command -v "$tool" >/dev/null || fail "$tool not found: \`make installer-check\` installs it (as root)"
 done
 
@@ -108,11 +109,24 @@ for size in 48x48 256x256 scalable; do
 done
 echo "ok: $desktop, hicolor icons"
 
+say "file types: RIS is known, and Reading List is offered to open RIS, BibTeX and text"
+# dpkg's triggers have run update-mime-database and update-desktop-database; gio reads
+# both, as a file manager's "Open with" does.
+printf 'TY  - JOUR\nTI  - A paper\nER  - \n' >"$WORK/export.ris"
+type=$(gio info --attributes=standard::content-type "$WORK/export.ris" | sed -n 's/.*content-type: //p')
+[ "$type" = application/x-research-info-systems ] || fail "a .ris file is $type, not application/x-research-info-systems"
+for mime in application/x-research-info-systems text/x-bibtex text/plain; do
+    # (Read whole, not piped into grep -q: under pipefail gio's broken pipe would fail it.)
+    offered=$(gio mime "$mime")
+    grep -q "$APP_ID.desktop" <<<"$offered" || fail "Reading List is not offered for $mime"
+done
+echo "ok: .ris is $type; offered for RIS, BibTeX and plain text"
+
 say "apt-get purge readinglist"
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq readinglist >"$WORK/apt.log" 2>&1 \
     || { cat "$WORK/apt.log"; fail "apt-get purge failed"; }
 INSTALLED=0
-for path in /usr/lib/readinglist /usr/bin/readinglist "$desktop"; do
+for path in /usr/lib/readinglist /usr/bin/readinglist "$desktop" /usr/share/mime/packages/$APP_ID.xml; do
     if [ -e "$path" ] || [ -L "$path" ]; then
         fail "$path is still there after purge"
     fi
