@@ -10,8 +10,8 @@ It stages a root in ``build/deb/root`` and packs it with ``dpkg-deb``:
   byte for byte (those become dependencies, so Debian's security updates reach them),
   with ELF files stripped where that is safe;
 - ``/usr/bin/readinglist``: a link to the bundle's executable;
-- the ``.desktop`` file, the MIME type of RIS files, the AppStream metainfo, hicolor icons rendered from the SVG
-  (``rsvg-convert``) and the SVG itself;
+- the ``.desktop`` file, the MIME type of RIS files, the AppStream metainfo, hicolor icons
+  rendered from the SVG (``rsvg-convert``) and the SVG itself;
 - ``/usr/share/doc/readinglist/``: ``copyright`` (machine-readable, MIT from LICENSE plus the
   bundled components' licences) and ``changelog.gz`` (made from the metainfo's releases);
 - ``/usr/share/lintian/overrides/readinglist``: the named, commented lintian suppressions;
