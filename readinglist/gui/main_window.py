@@ -58,6 +58,7 @@ from .. import APP_NAME
 from ..core.links import LINK_LABELS, LinkKind, best_link, link_of, paper_links
 from ..core.query import Query
 from ..library import ImportReport, Library
+from ..paths import default_library_dir
 from ..records import PaperData
 from ..search import SearchResult
 from .actions import Actions
@@ -126,7 +127,10 @@ class MainWindow(QMainWindow):
         self._closed = False
         # A read-only folder is browsed, searched and exported; the title says why edits fail.
         suffix = " (read-only)" if lib.db.read_only else ""
-        self.setWindowTitle(f"{APP_NAME} — {lib.name}{suffix}")
+        # The usual library goes unnamed ("Reading List — ReadingList" says nothing); a
+        # library opened from another folder is named, so two windows can be told apart.
+        usual = lib.folder.resolve() == default_library_dir().resolve()
+        self.setWindowTitle(f"{APP_NAME}{'' if usual else f' — {lib.name}'}{suffix}")
         self.setWindowIcon(icon("readinglist"))
         self.setAcceptDrops(True)
         self._build_widgets()

@@ -300,8 +300,19 @@ class TagFilter(QComboBox):
         super().__init__()
         self.setObjectName("tagFilter")
         self.setToolTip("Show only papers with this tag")
-        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Sized for a usual tag name, not the longest one: "Computer Science - Computation
+        # and Language" (an arXiv category imported as a tag) would otherwise squeeze the
+        # search field. The list that drops down is as wide as the names need (up to a cap).
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(self.CONTENTS_LENGTH)
+        self.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.currentIndexChanged.connect(self._show_whole_name)
         self.addItem(icon("tag"), "Any tag", None)
+
+    # Characters shown in the toolbar; the longest names are elided there.
+    CONTENTS_LENGTH = 16
+    # The widest the dropped-down list grows, in pixels.
+    POPUP_MAX_WIDTH = 520
 
     def current_tag(self) -> str | None:
         """The chosen tag name, or None for "Any tag"."""
@@ -324,4 +335,16 @@ class TagFilter(QComboBox):
             self.setCurrentIndex(max(found, 0))
         finally:
             self.blockSignals(blocker)
+        self._show_whole_name()
+        metrics = self.view().fontMetrics()
+        widest = max(metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count()))
+        # Room for the icon, the margins and a scroll bar beside the text.
+        self.view().setMinimumWidth(min(widest + 64, self.POPUP_MAX_WIDTH))
         return not current or found >= 0
+
+    def _show_whole_name(self) -> None:
+        """The chosen name whole in the tooltip, as the toolbar may show it elided."""
+        tag = self.current_tag()
+        self.setToolTip(
+            f"Showing only papers tagged “{tag}”" if tag else "Show only papers with this tag"
+        )

@@ -76,6 +76,7 @@ def _drop(window: MainWindow, mime: QMimeData) -> None:
 
 
 def test_title_and_rows(window: MainWindow, gui_lib: Library) -> None:
+    # Not the usual library folder: the title names it.
     assert window.windowTitle() == f"Reading List — {gui_lib.name}"
     assert window.model.rowCount() == 101
     assert "101 papers" in window.count_label.text()
@@ -795,3 +796,17 @@ def test_escape_clears_the_search_and_down_moves_into_the_results(
         qtbot.keyClick(window.search_edit, Qt.Key.Key_Escape)
     assert window.search_edit.text() == ""
     qtbot.waitUntil(lambda: window.model.rowCount() == 101, timeout=5000)
+
+
+def test_the_usual_library_goes_unnamed_in_the_title(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READINGLIST_LIBRARY", str(tmp_path / "usual"))
+    lib = Library(tmp_path / "usual")
+    try:
+        window = MainWindow(lib)
+        qtbot.addWidget(window)
+        assert window.windowTitle() == "Reading List"
+        window.shutdown()
+    finally:
+        lib.close()

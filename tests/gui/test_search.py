@@ -1,11 +1,15 @@
-"""The window's one search/sort state: composing its query and header clicks."""
+"""The window's one search/sort state: composing its query and header clicks; the tag filter."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from pytestqt.qtbot import QtBot
+
 from readinglist.core.query import Query, as_you_type, compose
+from readinglist.core.tags import TagInfo
 from readinglist.gui.search import SearchState
+from readinglist.gui.widgets import TagFilter
 
 
 def test_no_choice_means_feed_position_or_best_match_while_searching() -> None:
@@ -85,3 +89,22 @@ def test_menu_choices_keep_the_shown_direction_else_start_naturally() -> None:
     # Best match first has no other direction.
     searching = SearchState(text="mamba")
     assert searching.directed(False) == searching
+
+
+def test_a_long_tag_name_does_not_widen_the_tag_filter(qtbot: QtBot) -> None:
+    combo = TagFilter()
+    qtbot.addWidget(combo)
+    combo.fill([TagInfo(1, "to-read", "", 3)])
+    usual = combo.sizeHint().width()
+    long_name = "Computer Science - Computation and Language"
+    combo.fill([TagInfo(1, "to-read", "", 3), TagInfo(2, long_name, "", 1)])
+    # The toolbar keeps its size; the list that drops down makes room for the long name.
+    assert combo.sizeHint().width() == usual
+    text = combo.view().fontMetrics().horizontalAdvance(f"{long_name} (1)")
+    assert combo.view().minimumWidth() >= min(text, TagFilter.POPUP_MAX_WIDTH)
+    assert combo.view().minimumWidth() > usual
+    # Chosen, the whole name is in the tooltip, as the toolbar shows it elided.
+    combo.setCurrentIndex(combo.findData(long_name))
+    assert long_name in combo.toolTip()
+    combo.setCurrentIndex(0)
+    assert long_name not in combo.toolTip()
