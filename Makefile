@@ -66,7 +66,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict packaging/launcher.py packaging/bundle_prune.py packaging/render_icons.py \
-		packaging/linux/build_deb.py
+		packaging/linux/build_deb.py packaging/hooks/rthooks/pyi_rth_readinglist_qt.py
 
 unit: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
