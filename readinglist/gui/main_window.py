@@ -204,7 +204,9 @@ class MainWindow(QMainWindow):
         for pane, stretch in ((self.sidebar_view, 0), (centre_box, 3), (self.detail, 2)):
             self.splitter.addWidget(pane)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
-        self.splitter.setSizes([220, 640, 420])
+        # The list gets most of the width: with authors, year, tags and date shown, the title
+        # column has what is left of it (about 370 px in the first-run 1400 px window).
+        self.splitter.setSizes([210, 790, 400])
         self.splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.splitter)
         # A child of the window floating over the panes: a splitter's child would be a pane.
