@@ -1,8 +1,8 @@
 """Exports: which papers, in what format, written atomically to a file.
 
 :func:`write_atomic` is the one way an export reaches the disk: the text goes
-to ``<name>.part`` beside the target and replaces it only when complete, so
-a failure, a full disk or a cancel never leaves half a ``.bib`` behind.
+to a file beside the target and replaces it only when complete, so a failure,
+a full disk, a cancel or a kill never leaves half a ``.bib`` behind.
 :func:`scope_ids` resolves what the user asked to export (everything, the
 selection, the current view, a query) to paper ids, for both clients.
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import NamedTuple, TextIO
@@ -73,17 +74,73 @@ def write_atomic(target: Path, write: Callable[[TextIO], int]) -> int:
     """Call ``write(fp)`` on a temporary file, then move it onto *target*.
 
     Returns what *write* returned.  On any failure (including a cancel) the
-    temporary file is removed and *target* is left as it was.
+    temporary file is removed and *target* is left as it was.  Where the
+    system allows (Linux's ``O_TMPFILE``), the temporary file has no name
+    until it is complete, so even a killed export (SIGKILL, a power cut)
+    leaves nothing beside the target; elsewhere it is ``<name>.part``, and one
+    left by a killed export is removed by the next export to that file.
     """
-    tmp = target.with_name(target.name + ".part")
+    part = target.with_name(target.name + ".part")
+    part.unlink(missing_ok=True)
+    fd = _unnamed_file(target.parent)
+    if fd is None:
+        try:
+            with part.open("w", encoding="utf-8", newline="\n") as fh:
+                result = write(fh)
+            part.replace(target)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return result
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        result = write(fh)
+        fh.flush()
+        _publish(fd, part)
     try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-            result = write(fh)
-        tmp.replace(target)
+        part.replace(target)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         raise
     return result
+
+
+def _unnamed_file(folder: Path) -> int | None:
+    """A file descriptor of a new file in *folder* that has no name yet, or None.
+
+    None where ``O_TMPFILE`` is missing (Windows, macOS) or the file system
+    refuses it (some network and FUSE file systems): the caller then writes a
+    named file, whose open gives the error a read-only or missing folder deserves.
+    """
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag:
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR, 0o666)
+    except OSError:
+        return None
+
+
+def _publish(fd: int, part: Path) -> None:
+    """Give the unnamed file behind *fd* the name *part* (the caller renames it at once).
+
+    Linking through ``/proc/self/fd`` is the documented way to name an
+    ``O_TMPFILE`` file without privileges; without ``/proc`` the bytes are
+    copied to *part* instead.
+    """
+    try:
+        os.link(f"/proc/self/fd/{fd}", part, follow_symlinks=True)
+        return
+    except OSError:
+        pass
+    try:
+        with part.open("wb") as out:
+            offset = 0
+            while chunk := os.pread(fd, 1 << 20, offset):
+                out.write(chunk)
+                offset += len(chunk)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
 
 
 class _Record(NamedTuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -59,6 +60,63 @@ def test_failed_write_leaves_the_old_file_and_no_part_file(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["refs.bib"]
     assert write_atomic(target, lambda fp: fp.write("new")) == 3
     assert target.read_text() == "new"
+
+
+def _names_while_writing(target: Path) -> list[str]:
+    """The names in *target*'s folder seen from inside the write, and the write's outcome."""
+    seen: list[str] = []
+
+    def look(fp: TextIO) -> int:
+        fp.write("@misc{a, title = {A}}\n")
+        fp.flush()
+        seen.extend(sorted(p.name for p in target.parent.iterdir()))
+        return fp.write("@misc{b, title = {B}}\n")
+
+    write_atomic(target, look)
+    assert target.read_text() == "@misc{a, title = {A}}\n@misc{b, title = {B}}\n"
+    return seen
+
+
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="O_TMPFILE is Linux's")
+def test_an_export_in_progress_has_no_name_a_kill_could_leave(tmp_path: Path) -> None:
+    # Linux (and so CI) always takes this path: the file has no name until it is whole.
+    target = tmp_path / "refs.bib"
+    target.write_text("old contents")
+    assert _names_while_writing(target) == ["refs.bib"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["refs.bib"]
+
+
+def test_without_unnamed_files_a_part_file_is_written_and_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows, macOS and file systems that refuse O_TMPFILE.
+    monkeypatch.setattr(exports, "_unnamed_file", lambda folder: None)
+    target = tmp_path / "refs.bib"
+    assert _names_while_writing(target) == ["refs.bib.part"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["refs.bib"]
+
+
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="O_TMPFILE is Linux's")
+def test_without_proc_the_unnamed_file_is_copied_into_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_link(*args: object, **kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(exports.os, "link", no_link)
+    target = tmp_path / "refs.bib"
+    body = "x" * (3 << 20)  # more than one copied chunk
+    assert write_atomic(target, lambda fp: fp.write(body)) == len(body)
+    assert target.read_text() == body
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["refs.bib"]
+
+
+def test_a_part_file_left_by_a_killed_export_goes_with_the_next(tmp_path: Path) -> None:
+    target = tmp_path / "refs.bib"
+    (tmp_path / "refs.bib.part").write_text("@article{half,")
+    write_atomic(target, lambda fp: fp.write("whole"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["refs.bib"]
+    assert target.read_text() == "whole"
 
 
 def test_cancelled_export_writes_nothing(
