@@ -83,20 +83,15 @@ def write_atomic(target: Path, write: Callable[[TextIO], int]) -> int:
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)
     fd = _unnamed_file(target.parent)
-    if fd is None:
-        try:
+    try:
+        if fd is None:
             with part.open("w", encoding="utf-8", newline="\n") as fh:
                 result = write(fh)
-            part.replace(target)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        return result
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        result = write(fh)
-        fh.flush()
-        _publish(fd, part)
-    try:
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                result = write(fh)
+                fh.flush()
+                _publish(fd, part)
         part.replace(target)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -125,22 +120,18 @@ def _publish(fd: int, part: Path) -> None:
 
     Linking through ``/proc/self/fd`` is the documented way to name an
     ``O_TMPFILE`` file without privileges; without ``/proc`` the bytes are
-    copied to *part* instead.
+    copied to *part* instead (:func:`write_atomic` removes it if that fails).
     """
     try:
         os.link(f"/proc/self/fd/{fd}", part, follow_symlinks=True)
         return
     except OSError:
         pass
-    try:
-        with part.open("wb") as out:
-            offset = 0
-            while chunk := os.pread(fd, 1 << 20, offset):
-                out.write(chunk)
-                offset += len(chunk)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    with part.open("wb") as out:
+        offset = 0
+        while chunk := os.pread(fd, 1 << 20, offset):
+            out.write(chunk)
+            offset += len(chunk)
 
 
 class _Record(NamedTuple):
